@@ -1,0 +1,55 @@
+# The front door. Every target installs what it needs into .venv from the machine's python3.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# The venv is rebuilt only when the project's dependencies change.
+STAMP := $(VENV)/.installed
+# Generator post-hooks call ruff by name: the venv's tools come first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
+	--config openapi-python-client.yaml --meta none --overwrite
+GENERATED := generated/memoram_api
+LINTED := memoram_async scripts tests examples
+
+.PHONY: help venv generate check-generated spec lint format typecheck pytest test
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+venv: $(STAMP)  ## Create .venv and install the project with its development tools
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
+	touch $(STAMP)
+
+generate: $(STAMP)  ## Regenerate generated/memoram_api from openapi.yaml
+	$(GENERATOR) --output-path $(GENERATED)
+
+check-generated: $(STAMP)  ## Fail, listing files, when generated/ differs from a fresh generation
+	$(PY) scripts/check_generated.py
+
+spec: $(STAMP)  ## Validate openapi.yaml
+	$(BIN)/openapi-spec-validator openapi.yaml
+
+lint: $(STAMP)  ## ruff check and format --check (not on generated/)
+	$(BIN)/ruff check $(wildcard $(LINTED))
+	$(BIN)/ruff format --check $(wildcard $(LINTED))
+
+format: $(STAMP)  ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix $(wildcard $(LINTED))
+	$(BIN)/ruff format $(wildcard $(LINTED))
+
+typecheck: $(STAMP)  ## mypy --strict on memoram_async, the generated client and tests/typing
+	$(BIN)/mypy memoram_async $(GENERATED) $(wildcard tests/typing)
+
+pytest: $(STAMP)  ## The test suite only
+	$(BIN)/pytest
+
+test: lint typecheck spec check-generated pytest  ## Every check, then the test suite

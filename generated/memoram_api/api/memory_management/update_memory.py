@@ -1,0 +1,224 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.memory_blob_response import MemoryBlobResponse
+from ...models.update_memory_request import UpdateMemoryRequest
+from ...types import Response
+
+
+def _get_kwargs(
+    blob_id: str,
+    *,
+    body: UpdateMemoryRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/memory-blobs/{blob_id}".format(
+            blob_id=quote(str(blob_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | MemoryBlobResponse | None:
+    if response.status_code == 200:
+        response_200 = MemoryBlobResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | MemoryBlobResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    blob_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateMemoryRequest,
+) -> Response[Error | MemoryBlobResponse]:
+    """Update Memory
+
+     Change the fields sent and nothing else. `tags`, when sent, replaces all of the memory's tags.
+
+    Args:
+        blob_id (str):
+        body (UpdateMemoryRequest): Only the fields being changed are sent; `tags` replaces all
+            tags.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | MemoryBlobResponse]
+    """
+
+    kwargs = _get_kwargs(
+        blob_id=blob_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    blob_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateMemoryRequest,
+) -> Error | MemoryBlobResponse | None:
+    """Update Memory
+
+     Change the fields sent and nothing else. `tags`, when sent, replaces all of the memory's tags.
+
+    Args:
+        blob_id (str):
+        body (UpdateMemoryRequest): Only the fields being changed are sent; `tags` replaces all
+            tags.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | MemoryBlobResponse
+    """
+
+    return sync_detailed(
+        blob_id=blob_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    blob_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateMemoryRequest,
+) -> Response[Error | MemoryBlobResponse]:
+    """Update Memory
+
+     Change the fields sent and nothing else. `tags`, when sent, replaces all of the memory's tags.
+
+    Args:
+        blob_id (str):
+        body (UpdateMemoryRequest): Only the fields being changed are sent; `tags` replaces all
+            tags.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | MemoryBlobResponse]
+    """
+
+    kwargs = _get_kwargs(
+        blob_id=blob_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    blob_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateMemoryRequest,
+) -> Error | MemoryBlobResponse | None:
+    """Update Memory
+
+     Change the fields sent and nothing else. `tags`, when sent, replaces all of the memory's tags.
+
+    Args:
+        blob_id (str):
+        body (UpdateMemoryRequest): Only the fields being changed are sent; `tags` replaces all
+            tags.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | MemoryBlobResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            blob_id=blob_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
