@@ -1,0 +1,37 @@
+"""Defaults of the SDK, gathered in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpx
+
+DEFAULT_BASE_URL: Final = "https://api.memoram.app/api/v1"
+API_KEY_ENV: Final = "MEMORAM_API_KEY"
+BASE_URL_ENV: Final = "MEMORAM_BASE_URL"
+
+DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_MAX_RETRIES: Final = 2
+DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+# Full-jitter exponential backoff between attempts.
+RETRY_BASE_DELAY: Final = 0.5
+RETRY_MAX_DELAY: Final = 8.0
+# A Retry-After longer than this is not waited out: the RateLimitError is raised instead.
+MAX_RETRY_AFTER: Final = 60.0
+RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+
+# Tokens are refreshed this long before they expire, or at half their lifetime if that is sooner.
+TOKEN_REFRESH_MARGIN: Final = 60.0
+# The lifetime asked of /auth/token; the server may grant less.
+TOKEN_REQUESTED_LIFETIME: Final = 3600
+
+# Access requests: the reason shown to the user, and how wait_for_approval polls.
+REASON_MAX_LENGTH: Final = 255
+APPROVAL_POLL_INITIAL: Final = 1.0
+APPROVAL_POLL_MAX: Final = 15.0
+
+DEFAULT_PAGE_SIZE: Final = 50
+MAX_PAGE_SIZE: Final = 100
+
+LOGGER_NAME: Final = "memoram_async"
