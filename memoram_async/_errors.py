@@ -6,6 +6,7 @@
     ├── ClientClosedError (also RuntimeError)    the client was used after aclose()
     ├── DecryptionError                          content that is not a valid envelope for this user
     ├── AccessDeniedError                        the user rejected or revoked the access request
+    ├── ApprovalTimeoutError (also TimeoutError) wait_for_approval() ran out of time
     ├── APIResponseValidationError               a response that does not match openapi.yaml
     ├── APIConnectionError                       no answer: refused, reset, dropped
     │   └── APITimeoutError
@@ -97,6 +98,23 @@ class AccessDeniedError(MemoramError):
         )
         self.request_id = request_id
         self.status = status
+
+
+class ApprovalTimeoutError(MemoramError, TimeoutError):
+    """``wait_for_approval()`` gave up: the user did not decide within its timeout.
+
+    Attributes:
+        request_id: The access request's id; it is still pending.
+        timeout: The seconds waited.
+    """
+
+    def __init__(self, request_id: str, timeout: float) -> None:
+        super().__init__(
+            f"Access request {request_id} is still pending after {timeout:g} s; the user has not "
+            "decided yet. Call wait_for_approval() again to keep waiting."
+        )
+        self.request_id = request_id
+        self.timeout = timeout
 
 
 class APIError(MemoramError):
