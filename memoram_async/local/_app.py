@@ -1,0 +1,266 @@
+"""The local server's ASGI application: routes, `Error` bodies, request ids and faults."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from email.utils import formatdate
+from types import TracebackType
+from typing import Any
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Message, Receive, Scope, Send
+
+from . import _api, _dashboard
+from ._auth import TokenAuthority
+from ._config import LocalConfig, ServerContext
+from ._errors import STATUS_CODES, ApiError, error_response
+from ._faults import FaultInjector, FaultSpec
+from ._stats import ServerStats
+from ._store import Store
+
+logger = logging.getLogger("memoram_async.local")
+
+API_PREFIX = "/api/v1"
+# How long a dropped connection waits for the server to notice the disconnect.
+_DROP_TIMEOUT = 5.0
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _route(path: str, endpoint: Endpoint, methods: Iterable[str]) -> Route:
+    route = Route(path, endpoint, methods=list(methods))
+    # Starlette adds HEAD to every GET route; the API declares no HEAD, so 405 it with the rest.
+    route.methods = set(methods)
+    return route
+
+
+def _routes() -> list[BaseRoute]:
+    api = [
+        _route("/auth/token", _api.create_token, ["POST"]),
+        _route("/access-requests", _api.access_requests, ["GET", "POST"]),
+        _route("/access-requests/{requestId}", _api.access_request, ["GET"]),
+        _route("/access-requests/{requestId}/credentials", _api.access_credentials, ["GET"]),
+        _route("/memory-blobs", _api.memory_blobs, ["GET", "POST"]),
+        _route("/memory-blobs/{blobId}", _api.memory_blob, ["GET", "PATCH", "DELETE"]),
+        _route("/tags", _api.tags, ["GET"]),
+        _route("/tags/{tagId}", _api.tag, ["GET"]),
+    ]
+    local = [
+        _route("/access-requests", _dashboard.list_requests, ["GET"]),
+        _route("/access-requests/{requestId}/approve", _dashboard.approve, ["POST"]),
+        _route("/access-requests/{requestId}/reject", _dashboard.reject, ["POST"]),
+        _route("/access-requests/{requestId}/revoke", _dashboard.revoke, ["POST"]),
+        _route("/users/{user_id}/rotate-key", _dashboard.rotate_key, ["POST"]),
+        _route("/users/{user_id}/keys", _dashboard.user_keys, ["GET"]),
+        _route("/health", _dashboard.health, ["GET"]),
+        _route("/stats", _dashboard.stats, ["GET"]),
+    ]
+    return [Mount(API_PREFIX, routes=api), Mount("/local", routes=local)]
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = STATUS_CODES.get(exc.status_code, "error")
+    message = {
+        404: "No such endpoint.",
+        405: f"{request.method} is not allowed here.",
+    }.get(exc.status_code, exc.detail)
+    return error_response(exc.status_code, code, message, exc.headers)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "The local server failed; see its log.")
+
+
+class LocalApp(Starlette):
+    """The local Memoram server as an ASGI app (a Starlette application).
+
+    Use it with `httpx.ASGITransport` in-process, or serve it with `LocalServer` or uvicorn
+    (with uvicorn's own Date header off: the app sets `Date` itself). Call `close()` (or use
+    it as a context manager) to close its database when it is not run by a server.
+    """
+
+    def __init__(self, context: ServerContext) -> None:
+        @asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            yield
+            context.store.close()
+
+        super().__init__(
+            routes=_routes(),
+            exception_handlers={
+                ApiError: _api_error,
+                HTTPException: _http_error,
+                Exception: _internal_error,
+            },
+            lifespan=lifespan,
+        )
+        self.state.context = context
+        self.context = context
+
+    @property
+    def config(self) -> LocalConfig:
+        """The options this app was made with."""
+        return self.context.config
+
+    @property
+    def store(self) -> Store:
+        """The app's database."""
+        return self.context.store
+
+    @property
+    def stats(self) -> ServerStats:
+        """What the app has seen and done."""
+        return self.context.stats
+
+    def close(self) -> None:
+        """Close the database (idempotent)."""
+        self.context.store.close()
+
+    def __enter__(self) -> LocalApp:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        stats = self.context.stats
+        stats.record_request(scope["method"], scope["path"])
+        request_id = "req_" + secrets.token_hex(12)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = request_id
+                if "date" not in headers:
+                    headers["date"] = formatdate(usegmt=True)
+                stats.record_status(message["status"])
+            await send(message)
+
+        injector = self.context.injector
+        if injector.spec.enabled and scope["path"].startswith(API_PREFIX + "/"):
+            await self._with_faults(scope, receive, send_with_headers, raw_send=send)
+        else:
+            await super().__call__(scope, receive, send_with_headers)
+
+    async def _with_faults(
+        self, scope: Scope, receive: Receive, send: Send, raw_send: Send
+    ) -> None:
+        decision = self.context.injector.decide()
+        stats = self.context.stats
+        if decision.slow:
+            stats.record_fault("slow")
+        if decision.delay:
+            await anyio.sleep(decision.delay)
+        if decision.kind is None:
+            await super().__call__(scope, receive, send)
+            return
+        stats.record_fault(decision.kind)
+        if decision.kind == "reset_before":
+            await _drop_connection(receive, raw_send)
+        elif decision.kind == "reset_after":
+
+            async def swallow(message: Message) -> None:
+                return None
+
+            # The request runs and commits; only its answer is lost.
+            await super().__call__(scope, receive, swallow)
+            await _drop_connection(receive, raw_send)
+        else:
+            status = {"error_500": 500, "error_503": 503, "rate_limit": 429}[decision.kind]
+            message = {
+                500: "Injected fault: internal error; the request was not processed.",
+                503: "Injected fault: service unavailable; the request was not processed.",
+                429: "Injected fault: too many requests; the request was not processed.",
+            }[status]
+            headers = {"Retry-After": decision.retry_after} if decision.retry_after else None
+            response = error_response(status, STATUS_CODES[status], message, headers)
+            await response(scope, receive, send)
+
+
+async def _drop_connection(receive: Receive, raw_send: Send) -> None:
+    """Close the client's connection without an answer.
+
+    ASGI has no message for this. Under uvicorn the `send` callable is a method of the
+    request cycle, which holds the connection's transport: abort it, then wait until uvicorn
+    reports the disconnect so that it does not answer 500 on our behalf. Served any other way
+    (`httpx.ASGITransport` in-process), raise the error a client would see on the network.
+    """
+    transport: Any = getattr(getattr(raw_send, "__self__", None), "transport", None)
+    if transport is None or not hasattr(transport, "abort"):
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    transport.abort()
+    with anyio.move_on_after(_DROP_TIMEOUT):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def create_app(
+    *,
+    api_keys: Iterable[str] | str | None = None,
+    db: str = ":memory:",
+    token_ttl: int = 3600,
+    auto_approve: bool = False,
+    faults: FaultSpec | str | None = None,
+    seed: int | None = None,
+    secret: str | None = None,
+) -> LocalApp:
+    """Make a local Memoram server app, with the options of the `memoram-local` command.
+
+    Args:
+        api_keys: Accepted developer API keys; `DEV_API_KEY` when none.
+        db: SQLite database path; `":memory:"` (the default) keeps nothing after close.
+        token_ttl: Longest developer-token lifetime in seconds; requests may ask for less.
+        auto_approve: Approve new access requests at once.
+        faults: A `FaultSpec` or a `--faults` string; None injects nothing.
+        seed: Seed of the fault generator, for reproducible runs.
+        secret: JWT signing secret; random per app when None.
+
+    Returns:
+        The ASGI app. Close it (`app.close()`) when you run it in-process.
+
+    Raises:
+        ValueError: An option is invalid (e.g. an unknown fault name).
+    """
+    config = LocalConfig.build(
+        api_keys=api_keys,
+        db=db,
+        token_ttl=token_ttl,
+        auto_approve=auto_approve,
+        faults=faults,
+        seed=seed,
+        secret=secret,
+    )
+    store = Store(config.db)
+    context = ServerContext(
+        config=config,
+        store=store,
+        authority=TokenAuthority(config.api_keys, ttl=config.token_ttl, secret=config.secret),
+        stats=ServerStats(),
+        injector=FaultInjector(config.faults, config.seed),
+    )
+    return LocalApp(context)

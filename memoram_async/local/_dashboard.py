@@ -1,0 +1,72 @@
+"""The user's side, local-only and outside /api/v1: what the Memoram dashboard does for real.
+
+No authentication: the local server is a development tool bound to loopback.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ._api import _run, context
+from ._errors import BadRequest
+from ._schema import Decision
+from ._validation import parse_uuid
+
+_STATUSES = ("pending", "approved", "rejected", "revoked")
+
+
+async def _decide(request: Request, decision: Decision) -> Response:
+    ctx = context(request)
+    view = await _run(ctx.store.decide, request.path_params["requestId"], decision)
+    return JSONResponse(view)
+
+
+async def approve(request: Request) -> Response:
+    """POST /local/access-requests/{requestId}/approve."""
+    return await _decide(request, "approve")
+
+
+async def reject(request: Request) -> Response:
+    """POST /local/access-requests/{requestId}/reject."""
+    return await _decide(request, "reject")
+
+
+async def revoke(request: Request) -> Response:
+    """POST /local/access-requests/{requestId}/revoke."""
+    return await _decide(request, "revoke")
+
+
+async def list_requests(request: Request) -> Response:
+    """GET /local/access-requests[?status=pending]: every developer's requests, newest first."""
+    status = request.query_params.get("status")
+    if status is not None and status not in _STATUSES:
+        raise BadRequest(f"`status` must be one of {', '.join(_STATUSES)}.")
+    items = await _run(context(request).store.all_access_requests, status)
+    return JSONResponse({"items": items, "total": len(items)})
+
+
+async def rotate_key(request: Request) -> Response:
+    """POST /local/users/{user_id}/rotate-key: a new key with the next key_version."""
+    user_id = parse_uuid(request.path_params["user_id"], "user_id")
+    return JSONResponse(await _run(context(request).store.rotate_key, user_id))
+
+
+async def user_keys(request: Request) -> Response:
+    """GET /local/users/{user_id}/keys: every key version, to read content of older versions."""
+    user_id = parse_uuid(request.path_params["user_id"], "user_id")
+    response = JSONResponse(await _run(context(request).store.user_keys, user_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def health(request: Request) -> Response:
+    """GET /local/health."""
+    return JSONResponse({"status": "ok"})
+
+
+async def stats(request: Request) -> Response:
+    """GET /local/stats: the server's counters."""
+    snapshot = context(request).stats.snapshot()
+    snapshot["statuses"] = {str(code): count for code, count in snapshot["statuses"].items()}
+    return JSONResponse(snapshot)

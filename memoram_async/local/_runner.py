@@ -1,0 +1,267 @@
+"""`LocalServer`: the local Memoram server on a loopback port, in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+
+from ._app import API_PREFIX, LocalApp, create_app
+from ._faults import FaultSpec
+from ._stats import ServerStats
+
+_START_TIMEOUT = 15.0
+_STOP_TIMEOUT = 15.0
+
+
+class LocalServerError(RuntimeError):
+    """A dashboard call (approve, reject, revoke, rotate-key, ...) failed."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(f"{status_code}: {message}")
+        self.status_code = status_code
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def format_url(host: str, port: int) -> str:
+    """`http://host:port`, with brackets around an IPv6 host."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def uvicorn_config(app: LocalApp, *, log_level: str = "warning") -> uvicorn.Config:
+    """The uvicorn settings for the local server (the app writes its own Date header)."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        date_header=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+
+
+class LocalServer:
+    """A real uvicorn server for the local Memoram API on a free loopback port.
+
+    For tests, the demo and users' own tests; one background thread per server. Use it as a
+    context manager (sync or async)::
+
+        with LocalServer(auto_approve=True) as server:
+            client = MemoramClient(api_key=server.api_key, base_url=server.base_url)
+
+    Takes the options of `create_app`, plus `host` and `port` (0: a free port).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] | str | None = None,
+        db: str = ":memory:",
+        token_ttl: int = 3600,
+        auto_approve: bool = False,
+        faults: FaultSpec | str | None = None,
+        seed: int | None = None,
+        secret: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+    ) -> None:
+        self.app = create_app(
+            api_keys=api_keys,
+            db=db,
+            token_ttl=token_ttl,
+            auto_approve=auto_approve,
+            faults=faults,
+            seed=seed,
+            secret=secret,
+        )
+        self.host = host
+        self._port = port
+        self._log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> LocalServer:
+        """Bind the port and serve until `stop()`; returns once the server accepts requests."""
+        if self._thread is not None:
+            raise RuntimeError("this LocalServer was already started")
+        self._socket = bind_socket(self.host, self._port)
+        self._port = self._socket.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn_config(self.app, log_level=self._log_level))
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"memoram-local:{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the local Memoram server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wait for the thread, close the database (idempotent)."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(_STOP_TIMEOUT)
+            if self._thread.is_alive():
+                self._server.force_exit = True
+                self._thread.join(_STOP_TIMEOUT)
+        if self._socket is not None:
+            self._socket.close()
+        self.app.close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> LocalServer:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (known once started)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT`."""
+        return format_url(self.host, self._port)
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT/api/v1`: what the SDK's `base_url` takes."""
+        return self.url + API_PREFIX
+
+    @property
+    def api_key(self) -> str:
+        """The first accepted developer API key (`DEV_API_KEY` by default)."""
+        return self.app.config.api_keys[0]
+
+    @property
+    def stats(self) -> ServerStats:
+        """Live counters: requests per path, tokens issued, faults injected, ..."""
+        return self.app.stats
+
+    # -- the user's side (the /local endpoints) ----------------------------------------------
+
+    def _call(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
+        with httpx.Client(base_url=self.url, trust_env=False, timeout=10.0) as client:
+            response = client.request(method, path, params=params)
+        return _result(response)
+
+    async def _acall(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
+        async with httpx.AsyncClient(base_url=self.url, trust_env=False, timeout=10.0) as client:
+            response = await client.request(method, path, params=params)
+        return _result(response)
+
+    def approve(self, request_id: str) -> dict[str, Any]:
+        """Approve a pending access request, as the user would in the dashboard."""
+        return dict(self._call("POST", f"/local/access-requests/{request_id}/approve"))
+
+    def reject(self, request_id: str) -> dict[str, Any]:
+        """Reject a pending access request."""
+        return dict(self._call("POST", f"/local/access-requests/{request_id}/reject"))
+
+    def revoke(self, request_id: str) -> dict[str, Any]:
+        """Revoke an approved access request."""
+        return dict(self._call("POST", f"/local/access-requests/{request_id}/revoke"))
+
+    def rotate_key(self, user_id: str) -> int:
+        """Give the user a new encryption key; returns its key_version."""
+        return int(self._call("POST", f"/local/users/{user_id}/rotate-key")["key_version"])
+
+    def user_keys(self, user_id: str) -> dict[int, str]:
+        """Every encryption key of the user (hex) by key_version."""
+        body = self._call("GET", f"/local/users/{user_id}/keys")
+        return {int(key["key_version"]): str(key["encryption_key"]) for key in body["keys"]}
+
+    def access_requests(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Every developer's access requests, newest first, optionally of one status."""
+        params = {"status": status} if status is not None else None
+        return list(self._call("GET", "/local/access-requests", params)["items"])
+
+    async def aapprove(self, request_id: str) -> dict[str, Any]:
+        """`approve`, without blocking the event loop."""
+        return dict(await self._acall("POST", f"/local/access-requests/{request_id}/approve"))
+
+    async def areject(self, request_id: str) -> dict[str, Any]:
+        """`reject`, without blocking the event loop."""
+        return dict(await self._acall("POST", f"/local/access-requests/{request_id}/reject"))
+
+    async def arevoke(self, request_id: str) -> dict[str, Any]:
+        """`revoke`, without blocking the event loop."""
+        return dict(await self._acall("POST", f"/local/access-requests/{request_id}/revoke"))
+
+    async def arotate_key(self, user_id: str) -> int:
+        """`rotate_key`, without blocking the event loop."""
+        body = await self._acall("POST", f"/local/users/{user_id}/rotate-key")
+        return int(body["key_version"])
+
+    async def auser_keys(self, user_id: str) -> dict[int, str]:
+        """`user_keys`, without blocking the event loop."""
+        body = await self._acall("GET", f"/local/users/{user_id}/keys")
+        return {int(key["key_version"]): str(key["encryption_key"]) for key in body["keys"]}
+
+    async def aaccess_requests(self, status: str | None = None) -> list[dict[str, Any]]:
+        """`access_requests`, without blocking the event loop."""
+        params = {"status": status} if status is not None else None
+        return list((await self._acall("GET", "/local/access-requests", params))["items"])
+
+    def __repr__(self) -> str:
+        return f"LocalServer(url={self.url!r})"
+
+
+def _result(response: httpx.Response) -> Any:
+    if response.is_success:
+        return response.json()
+    try:
+        message = str(response.json().get("message", response.text))
+    except ValueError:
+        message = response.text
+    raise LocalServerError(response.status_code, message)
