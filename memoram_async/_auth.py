@@ -1,0 +1,176 @@
+"""Developer tokens: fetched lazily, refreshed early, one fetch in flight for any number of callers.
+
+The deadline of a token lives on the monotonic clock. Its lifetime is read from the server's
+own clock (``expires_at`` minus the ``Date`` header of the same answer), so a local clock that
+is minutes or hours off changes nothing. A token is refreshed 60 s before it expires, or at half
+its lifetime when that is sooner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+import attrs
+
+from ._constants import TOKEN_REFRESH_MARGIN
+from ._secret import Secret
+
+
+@attrs.frozen
+class TokenGrant:
+    """A token as ``/auth/token`` granted it, with the server's clock at the time."""
+
+    token: Secret
+    expires_at: datetime
+    server_date: datetime | None
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """A ``Date`` header as an aware datetime, or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def token_lifetime(
+    expires_at: datetime, server_date: datetime | None, local_now: datetime
+) -> float:
+    """Seconds the token lives, measured on the server's clock when it sent its ``Date``."""
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    reference = server_date if server_date is not None else local_now
+    return (expires_at - reference).total_seconds()
+
+
+def refresh_delay(lifetime: float, margin: float = TOKEN_REFRESH_MARGIN) -> float:
+    """Seconds after the grant at which to fetch a new token: ``margin`` early, or at half-life."""
+    if not math.isfinite(lifetime) or lifetime <= 0:
+        return 0.0
+    return lifetime - min(margin, lifetime / 2)
+
+
+class TokenSource(Protocol):
+    """Where the request flow gets the bearer token from."""
+
+    @property
+    def refreshable(self) -> bool:
+        """Whether :meth:`refresh` can produce a new token after a 401."""
+
+    async def get(self) -> Secret:
+        """A token that is valid now."""
+
+    async def refresh(self, failed: Secret) -> Secret:
+        """A token other than ``failed``, which the server refused."""
+
+
+class FixedToken:
+    """A token given by the user: used as is, never refreshed."""
+
+    refreshable = False
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    async def get(self) -> Secret:
+        """The fixed token."""
+        return self._token
+
+    async def refresh(self, failed: Secret) -> Secret:
+        """The same token: there is nothing to refresh with."""
+        return self._token
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class TokenManager:
+    """Tokens from ``/auth/token``, shared by every request of a client.
+
+    Args:
+        fetch: Calls ``/auth/token`` (with the client's retries) and returns the grant.
+        clock: The monotonic clock, replaceable in tests.
+        wall: The local wall clock in UTC, used only when the server sent no ``Date``.
+
+    Attributes:
+        fetches: How many token fetches were started (for tests and diagnostics).
+    """
+
+    refreshable = True
+
+    def __init__(
+        self,
+        fetch: Callable[[], Awaitable[TokenGrant]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._wall = wall
+        self._token: Secret | None = None
+        self._refresh_at = -math.inf
+        self._inflight: asyncio.Task[Secret] | None = None
+        self.fetches = 0
+
+    async def get(self) -> Secret:
+        """The current token, fetching a new one first when it is missing or due for refresh."""
+        token = self._token
+        if token is not None and self._clock() < self._refresh_at:
+            return token
+        return await self._join_refresh()
+
+    async def refresh(self, failed: Secret) -> Secret:
+        """A new token after the server refused ``failed``.
+
+        When another caller already replaced ``failed``, that newer token is returned without a
+        fetch, so a burst of 401s for one expired token costs one ``/auth/token`` call.
+        """
+        current = self._token
+        if current is not None and current is not failed:
+            return current
+        self._token = None
+        return await self._join_refresh()
+
+    def close(self) -> None:
+        """Cancel a fetch in flight and forget the token."""
+        if self._inflight is not None:
+            self._inflight.cancel()
+            self._inflight = None
+        self._token = None
+
+    async def _join_refresh(self) -> Secret:
+        task = self._inflight
+        if task is None:
+            # A task, not a lock: every waiter shares the one outcome, including a failure (a
+            # refused API key is reported to 500 waiters after one request, not 500 requests),
+            # and a waiter that is cancelled does not cancel the fetch for the others.
+            task = asyncio.get_running_loop().create_task(self._run_fetch())
+            task.add_done_callback(self._fetch_done)
+            self._inflight = task
+        return await asyncio.shield(task)
+
+    async def _run_fetch(self) -> Secret:
+        self.fetches += 1
+        grant = await self._fetch()
+        now = self._clock()
+        lifetime = token_lifetime(grant.expires_at, grant.server_date, self._wall())
+        self._token = grant.token
+        self._refresh_at = now + refresh_delay(lifetime)
+        return grant.token
+
+    def _fetch_done(self, task: asyncio.Task[Secret]) -> None:
+        if self._inflight is task:
+            self._inflight = None
+        if not task.cancelled():
+            # Marks the exception as retrieved even when every waiter went away.
+            task.exception()

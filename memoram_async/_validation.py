@@ -1,0 +1,228 @@
+"""Checks of user input, run before anything is sent: each returns the value to use or raises.
+
+Every function raises :class:`~memoram_async.ValidationError` (a ``ValueError``) with a message
+that names the argument and never repeats a secret or memory content.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Iterable
+from typing import Final
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import httpx
+
+from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, REASON_MAX_LENGTH
+from ._errors import ValidationError
+from ._secret import Secret
+
+# Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
+MAX_TIMEOUT: Final = 3600.0
+MAX_RETRIES_LIMIT: Final = 20
+_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def check_uuid(value: object, name: str) -> UUID:
+    """A UUID, or its text in any form ``uuid.UUID`` accepts."""
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+        raise ValidationError(
+            f"{name} must be a UUID (e.g. '123e4567-e89b-12d3-a456-426614174000')"
+        )
+    raise ValidationError(f"{name} must be a UUID or its text, not {_type_name(value)}")
+
+
+def check_id(value: object, name: str) -> str:
+    """A server id: a non-empty str without '/' or whitespace, at most 255 characters."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
+    if not value:
+        raise ValidationError(f"{name} must not be empty")
+    if len(value) > 255:
+        raise ValidationError(f"{name} is too long ({len(value)} characters, at most 255)")
+    # One pass for the cheap common case; the slower scan only names the problem.
+    if not value.isprintable() or "/" in value or any(c.isspace() for c in value):
+        raise ValidationError(f"{name} must not contain '/', whitespace or control characters")
+    return value
+
+
+def check_secret_text(value: object, name: str) -> Secret:
+    """A non-empty secret string without whitespace (API key, memory key), as a Secret."""
+    if isinstance(value, Secret):
+        text = value.reveal()
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
+    if not text:
+        raise ValidationError(f"{name} must not be empty")
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise ValidationError(f"{name} must not contain whitespace or control characters")
+    return value if isinstance(value, Secret) else Secret(text)
+
+
+def check_api_key(value: object) -> Secret:
+    """The developer API key."""
+    try:
+        return check_secret_text(value, "api_key")
+    except ValidationError as exc:
+        raise ValidationError(f"{exc.message} (the key comes from {API_KEY_ENV})") from None
+
+
+def check_reason(value: object) -> str:
+    """The reason shown to the user: 1 to 255 characters, not only whitespace."""
+    if not isinstance(value, str):
+        raise ValidationError(f"reason must be a str, not {_type_name(value)}")
+    if not value.strip():
+        raise ValidationError("reason must not be empty: the user sees it when deciding")
+    if len(value) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            f"reason is {len(value)} characters long; at most {REASON_MAX_LENGTH} are allowed"
+        )
+    return value
+
+
+def check_content(value: object) -> str:
+    """Memory content: any str (it may be empty)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"content must be a str, not {_type_name(value)}")
+    return value
+
+
+def check_optional_text(value: object, name: str) -> str | None:
+    """An optional text field (title, summary, source, search): a str or None."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValidationError(f"{name} must be a str or None, not {_type_name(value)}")
+
+
+def check_score(value: object, name: str, *, unit: bool = False) -> float | None:
+    """An optional finite number (importance, confidence); ``unit`` limits it to 0..1."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(f"{name} must be a number, not {_type_name(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValidationError(f"{name} must be a finite number, not {number}")
+    if unit and not 0.0 <= number <= 1.0:
+        raise ValidationError(f"{name} must be between 0 and 1, not {number}")
+    return number
+
+
+def check_tag(value: object, name: str = "tag") -> str:
+    """One tag name: a non-empty str without commas (the list filter joins tags with commas)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
+    if not value.strip():
+        raise ValidationError(f"{name} must not be empty")
+    if "," in value:
+        raise ValidationError(f"{name} must not contain a comma")
+    return value
+
+
+def check_tags(value: object, name: str = "tags") -> tuple[str, ...]:
+    """A collection of tag names (a list, tuple or set; a bare str is refused)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{name} must be a list or tuple of str, not {_type_name(value)}"
+            + (" (wrap a single tag in a list)" if isinstance(value, str) else "")
+        )
+    return tuple(check_tag(tag, f"each of {name}") for tag in value)
+
+
+def check_page_size(value: object) -> int:
+    """A page size: an int from 1 to 100."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"page_size must be an int, not {_type_name(value)}")
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ValidationError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {value}")
+    return value
+
+
+def check_seconds(
+    value: object, name: str, *, allow_zero: bool = False, maximum: float = MAX_TIMEOUT
+) -> float:
+    """A positive (or zero, if allowed), finite number of seconds up to ``maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(f"{name} must be a number of seconds, not {_type_name(value)}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        raise ValidationError(f"{name} must be a positive number of seconds, not {value}")
+    if seconds > maximum:
+        raise ValidationError(f"{name} must be at most {maximum:g} seconds, not {value}")
+    return seconds
+
+
+def check_timeout(value: object) -> httpx.Timeout:
+    """A timeout: seconds (for every phase) or an ``httpx.Timeout`` whose phases are all set."""
+    if isinstance(value, httpx.Timeout):
+        for phase, seconds in value.as_dict().items():
+            if seconds is None:
+                raise ValidationError(
+                    f"timeout.{phase} is None: an unbounded wait can hang a call forever; "
+                    "give every phase a number of seconds"
+                )
+            check_seconds(seconds, f"timeout.{phase}")
+        return value
+    return httpx.Timeout(check_seconds(value, "timeout"))
+
+
+def check_max_retries(value: object) -> int:
+    """A retry count from 0 to 20."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"max_retries must be an int, not {_type_name(value)}")
+    if not 0 <= value <= MAX_RETRIES_LIMIT:
+        raise ValidationError(f"max_retries must be between 0 and {MAX_RETRIES_LIMIT}, not {value}")
+    return value
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a URL host names this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(value: object, *, allow_insecure_http: bool) -> str:
+    """An absolute http(s) URL without query or fragment, returned without a trailing slash.
+
+    ``http://`` is accepted for loopback hosts only, unless ``allow_insecure_http`` is set:
+    the API key, tokens and memory keys would cross the network in clear text.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"base_url must be a str, not {_type_name(value)}")
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise ValidationError("base_url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValidationError(
+            "base_url must be an absolute http(s) URL such as 'https://api.memoram.app/api/v1'"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError("base_url must not contain a query, a fragment or credentials")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(host):
+        raise ValidationError(
+            f"base_url uses plain http:// to {host}, which would send the API key and tokens "
+            "unencrypted; use https://, or pass allow_insecure_http=True if you accept the risk"
+        )
+    return value.strip().rstrip("/")
