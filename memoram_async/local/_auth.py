@@ -59,10 +59,16 @@ class TokenAuthority:
                 found = connector
         return found
 
-    def issue(self, connector: str, expires_in: int | None = None) -> IssuedToken:
-        """Sign a token for `connector` living `expires_in` seconds, clamped to 1..ttl."""
+    def issue(
+        self, connector: str, expires_in: int | None = None, *, issued_at: int | None = None
+    ) -> IssuedToken:
+        """Sign a token for `connector` living `expires_in` seconds, clamped to 1..ttl.
+
+        `issued_at` (Unix seconds, default now) is a seam for tests of expiry.
+        """
         lifetime = self.ttl if expires_in is None else max(1, min(expires_in, self.ttl))
-        issued_at = int(time.time())
+        if issued_at is None:
+            issued_at = int(time.time())
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
