@@ -1,0 +1,403 @@
+"""MemoramClient: configuration, the access-request flow, and the door to a user's memories."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+from typing import Any, Final, Self
+from uuid import uuid4
+
+import httpx
+from memoram_api import models as api
+from memoram_api.api.access_management import (
+    create_access_request,
+    get_access_credentials,
+    get_access_request,
+    list_access_requests,
+)
+from memoram_api.types import Response
+
+from ._constants import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
+from ._errors import (
+    AccessDeniedError,
+    ApprovalPendingError,
+    ApprovalTimeoutError,
+    MemoramError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from ._http import Options, Session
+from ._models import (
+    AccessRequest,
+    AccessRequestStatus,
+    Credentials,
+    access_request_from_api,
+    credentials_from_api,
+    expect,
+    list_of,
+)
+from ._operations import (
+    CREATE_ACCESS_REQUEST,
+    GET_ACCESS_CREDENTIALS,
+    GET_ACCESS_REQUEST,
+    LIST_ACCESS_REQUESTS,
+)
+from ._retry import poll_delay
+from ._secret import Secret
+from ._user import NOT_GIVEN, NotGiven, UserMemories
+from ._validation import (
+    check_api_key,
+    check_base_url,
+    check_id,
+    check_max_retries,
+    check_reason,
+    check_seconds,
+    check_secret_text,
+    check_timeout,
+)
+
+# wait_for_approval may wait for a person: up to a week is allowed.
+_MAX_APPROVAL_WAIT: Final = 7 * 24 * 3600.0
+_DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
+
+
+def updated_options(
+    options: Options,
+    timeout: float | httpx.Timeout | NotGiven,
+    max_retries: int | NotGiven,
+) -> Options:
+    """``options`` with the given settings replaced (checked)."""
+    return Options(
+        max_retries=options.max_retries
+        if max_retries is NOT_GIVEN
+        else check_max_retries(max_retries),
+        timeout=options.timeout if timeout is NOT_GIVEN else check_timeout(timeout).as_dict(),
+    )
+
+
+class MemoramClient:
+    """The async client of the Memoram API.
+
+    Constructing it sends nothing; the developer token is fetched at the first call, refreshed
+    before it expires, and shared by every concurrent call. Use it as an async context manager,
+    or call :meth:`aclose` when done.
+
+    ```python
+    async with MemoramClient() as client:  # MEMORAM_API_KEY from the environment
+        request = await client.request_access(memory_key, reason="Remember your preferences")
+        await client.wait_for_approval(request.id)
+        user = client.user(await client.get_credentials(request.id))
+        memory = await user.create_memory("Prefers window seats", tags=["travel"])
+    ```
+
+    Args:
+        api_key: The developer API key; defaults to the ``MEMORAM_API_KEY`` environment variable.
+        base_url: The API's URL; defaults to ``MEMORAM_BASE_URL``, then production.
+        token: A developer JWT to use as is (never refreshed) instead of an API key.
+        timeout: Seconds, or an ``httpx.Timeout``, for each attempt. Defaults to 30 s (5 s to
+            connect), or to ``http_client``'s timeout when one is given.
+        max_retries: Retries after a transient failure (0 to 20).
+        http_client: Your own ``httpx.AsyncClient`` to send through (its pool, proxies and TLS
+            settings). It is not changed and not closed by this client.
+        transport: An ``httpx`` async transport, e.g. ``httpx.MockTransport`` in tests.
+        encryption: Encrypt content on this side (default). Turn it off only for a server that
+            encrypts itself: content then travels and is stored as given.
+        idempotent_creates: Retry creates like reads, for servers that honour the
+            ``Idempotency-Key`` header sent with every create (the local server does).
+        allow_insecure_http: Allow ``http://`` to a host that is not this machine; the API key,
+            tokens and memory keys then cross the network unencrypted.
+
+    Raises:
+        ValidationError: A bad argument, or no API key and no token.
+    """
+
+    __slots__ = ("_encrypt", "_options", "_session")
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        *,
+        token: str | Secret | None = None,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        encryption: bool = True,
+        idempotent_creates: bool = False,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        for name, flag in (
+            ("encryption", encryption),
+            ("idempotent_creates", idempotent_creates),
+            ("allow_insecure_http", allow_insecure_http),
+        ):
+            if not isinstance(flag, bool):
+                raise ValidationError(f"{name} must be True or False")
+        fixed_token: Secret | None = None
+        key: Secret | None = None
+        if token is not None:
+            if api_key is not None:
+                raise ValidationError("pass api_key or token, not both")
+            fixed_token = check_secret_text(token, "token")
+        else:
+            raw_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+            if raw_key is None or raw_key == "":
+                raise ValidationError(
+                    f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
+                    "(or pass token= with a developer JWT)"
+                )
+            key = check_api_key(raw_key)
+        url = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        url = check_base_url(url, allow_insecure_http=allow_insecure_http)
+        if http_client is not None and transport is not None:
+            raise ValidationError("pass http_client or transport, not both")
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ValidationError("http_client must be an httpx.AsyncClient")
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise ValidationError("transport must be an httpx.AsyncBaseTransport")
+        if timeout is NOT_GIVEN:
+            default = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+            checked_timeout = check_timeout(default)
+        else:
+            checked_timeout = check_timeout(timeout)
+        self._options = Options(max_retries=check_max_retries(max_retries))
+        self._encrypt = encryption
+        self._session = Session(
+            base_url=url,
+            api_key=key,
+            token=fixed_token,
+            timeout=checked_timeout,
+            transport=transport,
+            http_client=http_client,
+            idempotent_creates=idempotent_creates,
+        )
+
+    def __repr__(self) -> str:
+        state = " closed" if self._session.closed else ""
+        return (
+            f"<MemoramClient{state} base_url={self._session.base_url!r} "
+            f"max_retries={self._options.max_retries}>"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._session.base_url
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after a transient failure, for this client (or copy)."""
+        return self._options.max_retries
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._session.closed
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> MemoramClient:
+        """A copy with another timeout or retry count, for some calls.
+
+        The copy shares this client's connections and token, and is closed with it; it costs
+        no I/O. ``client.with_options(max_retries=0).get_access_request(...)``.
+
+        Raises:
+            ValidationError: A bad timeout or retry count.
+        """
+        copy = object.__new__(MemoramClient)
+        copy._session = self._session
+        copy._encrypt = self._encrypt
+        copy._options = updated_options(self._options, timeout, max_retries)
+        return copy
+
+    async def __aenter__(self) -> Self:
+        if self._session.closed:
+            raise ValueError("a closed MemoramClient cannot be reopened")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections (never a user's own ``http_client``). Safe to call twice."""
+        await self._session.aclose()
+
+    def user(self, credentials: Credentials) -> UserMemories:
+        """The memories of the user these credentials belong to.
+
+        Raises:
+            ValidationError: ``credentials`` is not a Credentials.
+        """
+        if not isinstance(credentials, Credentials):
+            raise ValidationError(
+                "user() needs Credentials (from get_credentials() or Credentials.from_dict())"
+            )
+        return UserMemories(self._session, self._options, credentials, encrypt=self._encrypt)
+
+    # -- access requests ---------------------------------------------------------------------
+
+    async def request_access(self, memory_key: str | Secret, *, reason: str) -> AccessRequest:
+        """Ask a user for access to their memories; they approve or reject in Memoram.
+
+        Args:
+            memory_key: The Memory Key the user gave your application.
+            reason: Why you ask, shown to the user (1 to 255 characters).
+
+        Returns:
+            The new request, ``pending``.
+
+        Raises:
+            ValidationError: Bad arguments (nothing was sent).
+            APIStatusError: The server refused; ``outcome_unknown`` says whether the request
+                may have been created anyway.
+        """
+        key = check_secret_text(memory_key, "memory_key")
+        body = api.CreateAccessRequest(memory_key=key.reveal(), reason=check_reason(reason))
+        return await self._session.call(
+            CREATE_ACCESS_REQUEST,
+            create_access_request.asyncio_detailed,
+            {"body": body, "idempotency_key": _idempotency_key()},
+            _parse_access_request,
+            self._options,
+        )
+
+    async def get_access_request(self, request_id: str) -> AccessRequest:
+        """One access request, to see whether the user decided.
+
+        Raises:
+            ValidationError: ``request_id`` is not a valid id.
+            NotFoundError: No such request for this developer.
+        """
+        request_id = check_id(request_id, "request_id")
+        return await self._session.call(
+            GET_ACCESS_REQUEST,
+            get_access_request.asyncio_detailed,
+            {"request_id": request_id},
+            _parse_access_request,
+            self._options,
+            f"/access-requests/{request_id}",
+        )
+
+    async def list_access_requests(self) -> list[AccessRequest]:
+        """Every access request made by this developer application."""
+        return await self._session.call(
+            LIST_ACCESS_REQUESTS,
+            list_access_requests.asyncio_detailed,
+            {},
+            _parse_access_request_list,
+            self._options,
+        )
+
+    # The timeout bounds the polling as a whole and is part of the public contract.
+    async def wait_for_approval(
+        self,
+        request_id: str,
+        *,
+        timeout: float = 300.0,  # noqa: ASYNC109
+    ) -> AccessRequest:
+        """Poll an access request until the user decides, with growing, jittered intervals.
+
+        Args:
+            request_id: The request's id.
+            timeout: Seconds to wait at most (up to a week).
+
+        Returns:
+            The request, ``approved``.
+
+        Raises:
+            AccessDeniedError: The user rejected the request (or revoked it).
+            ApprovalTimeoutError: Still pending after ``timeout`` seconds.
+            ValidationError: Bad arguments.
+        """
+        request_id = check_id(request_id, "request_id")
+        timeout = check_seconds(timeout, "timeout", allow_zero=True, maximum=_MAX_APPROVAL_WAIT)
+        session = self._session
+        deadline = session.clock() + timeout
+        polls = 0
+        while True:
+            request = await self.get_access_request(request_id)
+            if request.status is AccessRequestStatus.APPROVED:
+                return request
+            if request.status in _DENIED:
+                raise AccessDeniedError(request_id, request.status.value)
+            remaining = deadline - session.clock()
+            if remaining <= 0:
+                raise ApprovalTimeoutError(request_id, timeout)
+            await session.sleep(min(poll_delay(polls, session.random), remaining))
+            polls += 1
+
+    async def get_credentials(self, request_id: str) -> Credentials:
+        """The credentials granted by an approved access request.
+
+        Raises:
+            ApprovalPendingError: The user has not decided yet (a 403).
+            AccessDeniedError: The user rejected or revoked the request.
+            PermissionDeniedError: Another 403.
+            NotFoundError: No such request.
+        """
+        request_id = check_id(request_id, "request_id")
+        path = f"/access-requests/{request_id}/credentials"
+        try:
+            return await self._session.call(
+                GET_ACCESS_CREDENTIALS,
+                get_access_credentials.asyncio_detailed,
+                {"request_id": request_id},
+                _parse_credentials,
+                self._options,
+                path,
+            )
+        except PermissionDeniedError as denied:
+            # The 403 does not say why: the request's status does.
+            try:
+                status = (await self.get_access_request(request_id)).status
+            except MemoramError:
+                raise denied from None
+            if status is AccessRequestStatus.PENDING:
+                raise ApprovalPendingError(
+                    f"GET {path} failed with 403 Forbidden: approval is pending, the user has "
+                    "not decided yet. Wait with wait_for_approval() and ask again.",
+                    method=denied.method,
+                    path=denied.path,
+                    status_code=denied.status_code,
+                    request_id=denied.request_id,
+                    error_code=denied.error_code,
+                ) from None
+            if status in _DENIED:
+                raise AccessDeniedError(request_id, status.value) from None
+            raise
+
+
+def _idempotency_key() -> str:
+    return str(uuid4())
+
+
+def _parse_access_request(response: Response[Any]) -> AccessRequest:
+    return access_request_from_api(expect(response.parsed, api.AccessRequest, "an access request"))
+
+
+def _parse_access_request_list(response: Response[Any]) -> list[AccessRequest]:
+    page = expect(response.parsed, api.AccessRequestList, "a list of access requests")
+    return [
+        access_request_from_api(expect(item, api.AccessRequest, "an access request"))
+        for item in list_of(page.items, "items")
+    ]
+
+
+def _parse_credentials(response: Response[Any]) -> Credentials:
+    return credentials_from_api(expect(response.parsed, api.AccessCredentials, "credentials"))

@@ -1,0 +1,435 @@
+"""The public value objects, and their conversion from generated models (in this module only).
+
+Every conversion checks types strictly: the generated ``from_dict`` trusts the wire (``cast``
+instead of checks), so a hostile or broken body is caught here as :class:`ResponseShapeError`
+and turned into ``APIResponseValidationError`` by the request layer. Nothing generated, and no
+``UNSET``, is ever reachable from these objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+from memoram_api import models as api
+from memoram_api.types import Unset
+
+from ._crypto import Keyring
+from ._errors import ValidationError
+from ._secret import Secret
+from ._validation import check_secret_text, check_uuid
+
+T = TypeVar("T")
+
+
+class ResponseShapeError(ValueError):
+    """A response body that does not match the API description (internal; never escapes)."""
+
+
+class AccessRequestStatus(enum.StrEnum):
+    """Where an access request stands; compares equal to its wire string (``"pending"`` ...)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+@attrs.frozen(kw_only=True)
+class AccessRequest:
+    """A request for access to one user's memories.
+
+    Attributes:
+        id: The request's id, used to poll it and to fetch the credentials.
+        status: ``pending`` until the user decides; then ``approved``, ``rejected`` or ``revoked``.
+        reason: The reason the application gave (shown to the user).
+        memory_key: The Memory Key the user gave the application (a Secret).
+        user_id: The user's id, once the request is linked to a user.
+        ai_connector_id: The developer application that asked.
+        created_at: When it was created.
+        updated_at: When it last changed.
+    """
+
+    id: str
+    status: AccessRequestStatus
+    reason: str
+    memory_key: Secret = attrs.field(repr=False)
+    user_id: UUID | None
+    ai_connector_id: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_decided(self) -> bool:
+        """True once the user approved, rejected or revoked the request."""
+        return self.status is not AccessRequestStatus.PENDING
+
+
+def _keys_converter(value: Mapping[int, str | Secret] | None) -> Mapping[int, Secret]:
+    if value is None:
+        return MappingProxyType({})
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"previous_keys must be a mapping, not {type(value).__name__}")
+    keys: dict[int, Secret] = {}
+    for version, key in value.items():
+        keys[_version(version, "previous_keys version")] = check_secret_text(
+            key, "previous_keys key"
+        )
+    return MappingProxyType(dict(sorted(keys.items())))
+
+
+def _version(value: object, name: str = "key_version") -> int:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"{name} must be a non-negative int, not {value!r}")
+    return value
+
+
+def _user_id_converter(value: object) -> UUID:
+    return check_uuid(value, "user_id")
+
+
+def _memory_key_converter(value: object) -> Secret:
+    return check_secret_text(value, "memory_key")
+
+
+def _encryption_key_converter(value: object) -> Secret:
+    return check_secret_text(value, "encryption_key")
+
+
+@attrs.frozen(kw_only=True)
+class Credentials:
+    """What an approved access request grants: everything needed to use one user's memories.
+
+    Build it from the values the API returns (or that you stored with :meth:`to_dict`). The
+    memory key and the encryption keys are held as :class:`Secret`, so printing the object never
+    shows them.
+
+    Attributes:
+        user_id: The user's id (a str is converted).
+        memory_key: The user's memory key.
+        encryption_key: The user's current encryption key, hex.
+        key_version: The version of ``encryption_key``.
+        previous_keys: Older encryption keys by version, kept to read memories written before
+            a key rotation (see :meth:`rotated_to`).
+
+    Raises:
+        ValidationError: A field has the wrong type or form.
+    """
+
+    user_id: UUID = attrs.field(converter=_user_id_converter)
+    memory_key: Secret = attrs.field(converter=_memory_key_converter, repr=False)
+    encryption_key: Secret = attrs.field(converter=_encryption_key_converter, repr=False)
+    key_version: int = attrs.field(converter=_version)
+    previous_keys: Mapping[int, Secret] = attrs.field(
+        factory=dict, converter=_keys_converter, hash=False, repr=lambda keys: repr(dict(keys))
+    )
+    _keyring: Keyring = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.key_version in self.previous_keys:
+            raise ValidationError(
+                f"previous_keys must not hold the current key_version {self.key_version}"
+            )
+        # Checks every key now (InvalidKeyError), and is reused by every client.user(self).
+        keyring = Keyring.from_hex(self.encryption_key, self.key_version, self.previous_keys)
+        object.__setattr__(self, "_keyring", keyring)
+
+    def rotated_to(self, new: Credentials) -> Credentials:
+        """The new credentials of the same user, keeping this one's keys to read older memories.
+
+        Use it after a key rotation: pass the credentials fetched after the rotation, keep the
+        result, and call ``reencrypt_memories()`` to move every memory to the new key.
+
+        Raises:
+            ValidationError: ``new`` belongs to another user, or reuses this key version with a
+                different key.
+        """
+        if new.user_id != self.user_id:
+            raise ValidationError("rotated_to() needs credentials of the same user")
+        older = {**self.previous_keys, self.key_version: self.encryption_key}
+        for version, key in older.items():
+            known = new.previous_keys.get(version)
+            if version == new.key_version and key != new.encryption_key:
+                raise ValidationError(f"key version {version} has two different keys")
+            if known is not None and known != key:
+                raise ValidationError(f"key version {version} has two different keys")
+        merged = {**older, **new.previous_keys}
+        merged.pop(new.key_version, None)
+        return attrs.evolve(new, previous_keys=merged)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The credentials as JSON-ready plain values, secrets revealed: store them encrypted.
+
+        ``Credentials.from_dict(creds.to_dict()) == creds``.
+        """
+        return {
+            "user_id": str(self.user_id),
+            "memory_key": self.memory_key.reveal(),
+            "encryption_key": self.encryption_key.reveal(),
+            "key_version": self.key_version,
+            "previous_keys": {str(v): k.reveal() for v, k in self.previous_keys.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Credentials:
+        """Rebuild credentials from :meth:`to_dict` output or the API's credentials body.
+
+        Raises:
+            ValidationError: A field is missing or malformed.
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"credentials must be a mapping, not {type(data).__name__}")
+        missing = [
+            f for f in ("user_id", "memory_key", "encryption_key", "key_version") if f not in data
+        ]
+        if missing:
+            raise ValidationError(f"credentials lack {', '.join(missing)}")
+        return cls(
+            user_id=data["user_id"],
+            memory_key=data["memory_key"],
+            encryption_key=data["encryption_key"],
+            key_version=data["key_version"],
+            previous_keys=data.get("previous_keys") or {},
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Memory:
+    """One memory of a user, with its content decrypted.
+
+    The content, title, summary and tags are the user's own words: they never appear in the
+    repr. ``content`` is None only in what ``update_memory`` returns when the content was not
+    changed (the API does not send content back).
+
+    Attributes:
+        id: The memory's id.
+        user_id: The user it belongs to.
+        content: The plaintext content.
+        title: Its title, if any.
+        summary: Its summary, if any.
+        tags: Its tag names.
+        tag_ids: The ids of its tags.
+        importance: Its importance score, if any (any scale; 0..1 or 1..5 are common).
+        confidence: Its confidence score, 0..1, if any.
+        source: The application or context it came from, if any.
+        created_at: When it was created, if the server said.
+        updated_at: When it last changed, if the server said.
+    """
+
+    id: str
+    user_id: UUID
+    content: str | None = attrs.field(repr=False)
+    title: str | None = attrs.field(default=None, repr=False)
+    summary: str | None = attrs.field(default=None, repr=False)
+    tags: tuple[str, ...] = attrs.field(default=(), repr=False)
+    tag_ids: tuple[str, ...] = ()
+    importance: float | None = None
+    confidence: float | None = None
+    source: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Tag:
+    """A tag of a user's memories (tags are created by naming them on a memory).
+
+    Attributes:
+        id: The tag's id.
+        name: Its name (not in the repr: it is the user's own word).
+        description: Its description, if any.
+        color: Its color, ``#RRGGBB``.
+        is_enabled: Whether it is enabled.
+        created_at: When it was created.
+        updated_at: When it last changed.
+    """
+
+    id: str
+    name: str = attrs.field(repr=False)
+    description: str | None = attrs.field(repr=False)
+    color: str
+    is_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class ReencryptionResult:
+    """What ``reencrypt_memories()`` did.
+
+    Attributes:
+        scanned: Memories looked at.
+        reencrypted: Memories rewritten under the current key version.
+        failed_ids: Memories that could not be decrypted (left unchanged).
+    """
+
+    scanned: int
+    reencrypted: int
+    failed_ids: tuple[str, ...] = ()
+
+
+# Conversion from generated models. The generated classes are typed, but their from_dict only
+# casts, so every field is checked again here.
+
+
+def _bad(what: str, value: object) -> ResponseShapeError:
+    return ResponseShapeError(f"{what} is {type(value).__name__}, not the documented type")
+
+
+def expect(parsed: object, cls: type[T], what: str) -> T:
+    """``parsed`` if it is a ``cls``."""
+    if not isinstance(parsed, cls):
+        raise ResponseShapeError(f"expected {what}, got {type(parsed).__name__}")
+    return parsed
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise _bad(what, value)
+    return value
+
+
+def _opt_str(value: object, what: str) -> str | None:
+    if value is None or isinstance(value, Unset):
+        return None
+    return _str(value, what)
+
+
+def _opt_float(value: object, what: str) -> float | None:
+    if value is None or isinstance(value, Unset):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(what, value)
+    return float(value)
+
+
+def _str_tuple(value: object, what: str) -> tuple[str, ...]:
+    if value is None or isinstance(value, Unset):
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(what, value)
+    return tuple(value)
+
+
+def _when(value: object, what: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise _bad(what, value)
+    # A timestamp without an offset is read as UTC, the API's zone.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _opt_when(value: object, what: str) -> datetime | None:
+    if value is None or isinstance(value, Unset):
+        return None
+    return _when(value, what)
+
+
+def _opt_uuid(value: object, what: str) -> UUID | None:
+    if value is None or isinstance(value, Unset):
+        return None
+    if isinstance(value, UUID):
+        return value
+    raise _bad(what, value)
+
+
+def memory_from_api(
+    blob: api.MemoryBlob | api.MemoryBlobResponse, *, user_id: UUID, content: str | None
+) -> Memory:
+    """A Memory from a generated blob; ``content`` is the plaintext the caller has."""
+    memory_id = _str(blob.id, "memory id") if not isinstance(blob.id, Unset) else ""
+    if not memory_id:
+        raise ResponseShapeError("the memory has no id")
+    owner = _opt_uuid(blob.user_id, "memory user_id")
+    if owner is not None and owner != user_id:
+        raise ResponseShapeError("the memory belongs to another user")
+    return Memory(
+        id=memory_id,
+        user_id=user_id,
+        content=content,
+        title=_opt_str(blob.title, "memory title"),
+        summary=_opt_str(blob.summary, "memory summary"),
+        tags=_str_tuple(blob.tags, "memory tags"),
+        tag_ids=_str_tuple(blob.tag_ids, "memory tag_ids"),
+        importance=_opt_float(blob.importance, "memory importance"),
+        confidence=_opt_float(blob.confidence, "memory confidence"),
+        source=_opt_str(blob.source, "memory source"),
+        created_at=_opt_when(blob.created_at, "memory created_at"),
+        updated_at=_opt_when(blob.updated_at, "memory updated_at"),
+    )
+
+
+def stored_content(blob: api.MemoryBlob) -> str:
+    """The content of a listed or fetched blob, as stored (an envelope when encrypted)."""
+    return _str(blob.content, "memory content")
+
+
+def blob_id(blob: api.MemoryBlob) -> str:
+    """The id of a blob, checked."""
+    if isinstance(blob.id, Unset) or not isinstance(blob.id, str) or not blob.id:
+        raise ResponseShapeError("a memory has no id")
+    return blob.id
+
+
+def access_request_from_api(raw: api.AccessRequest) -> AccessRequest:
+    """An AccessRequest from the generated model."""
+    try:
+        status = AccessRequestStatus(raw.status)
+    except ValueError:
+        raise ResponseShapeError("unknown access request status") from None
+    user_id = raw.user_id
+    return AccessRequest(
+        id=_str(raw.id, "access request id"),
+        status=status,
+        reason=_str(raw.reason, "access request reason"),
+        memory_key=Secret(_str(raw.memory_key, "access request memoryKey")),
+        user_id=None
+        if isinstance(user_id, Unset)
+        else _opt_uuid(user_id, "access request user_id"),
+        ai_connector_id=_str(raw.ai_connector_id, "access request aiConnectorId"),
+        created_at=_when(raw.created_at, "access request createdAt"),
+        updated_at=_when(raw.updated_at, "access request updatedAt"),
+    )
+
+
+def credentials_from_api(raw: api.AccessCredentials) -> Credentials:
+    """Credentials from the generated model."""
+    if isinstance(raw.key_version, bool) or not isinstance(raw.key_version, int):
+        raise _bad("credentials key_version", raw.key_version)
+    try:
+        return Credentials(
+            user_id=_opt_uuid(raw.user_id, "credentials user_id"),
+            memory_key=_str(raw.memory_key, "credentials memory_key"),
+            encryption_key=_str(raw.encryption_key, "credentials encryption_key"),
+            key_version=raw.key_version,
+        )
+    except ValidationError as exc:
+        raise ResponseShapeError(f"credentials: {exc.message}") from None
+
+
+def tag_from_api(raw: api.Tag) -> Tag:
+    """A Tag from the generated model."""
+    if not isinstance(raw.is_enabled, bool):
+        raise _bad("tag is_enabled", raw.is_enabled)
+    return Tag(
+        id=_str(raw.id, "tag id"),
+        name=_str(raw.name, "tag name"),
+        description=_opt_str(raw.description, "tag description"),
+        color=_str(raw.color, "tag color"),
+        is_enabled=raw.is_enabled,
+        created_at=_when(raw.created_at, "tag created_at"),
+        updated_at=_when(raw.updated_at, "tag updated_at"),
+    )
+
+
+def list_of(value: object, what: str) -> list[Any]:
+    """A list field of a generated model."""
+    if not isinstance(value, list):
+        raise _bad(what, value)
+    return value

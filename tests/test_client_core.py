@@ -1,0 +1,349 @@
+"""The client's contract: spec coverage, error table, hostile bodies, options, state, no secrets."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from fake_api import API_KEY, BASE_URL, ENCRYPTION_KEY, MEMORY_KEY, FakeAPI, credentials
+
+import memoram_async
+from memoram_async import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    ClientClosedError,
+    MemoramClient,
+    MemoramError,
+    UserMemories,
+)
+from memoram_async._errors import STATUS_ERRORS, error_class_for_status
+from memoram_async._operations import OPERATIONS
+
+SPEC: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "openapi.yaml").read_text()
+)
+SPEC_OPERATIONS = {
+    op["operationId"]: (method.upper(), path, op)
+    for path, item in SPEC["paths"].items()
+    for method, op in item.items()
+}
+PUBLIC_CLASSES = {"MemoramClient": MemoramClient, "UserMemories": UserMemories}
+
+
+def test_every_spec_operation_has_a_public_method() -> None:
+    """Each operationId in openapi.yaml maps to an existing public method with the same route."""
+    assert set(SPEC_OPERATIONS) == set(OPERATIONS)
+    for operation_id, (method, path, _) in SPEC_OPERATIONS.items():
+        op = OPERATIONS[operation_id]
+        assert (op.method, op.path) == (method, path)
+        if operation_id == "createToken":
+            continue  # called by the token manager on every client, never by users
+        owner, name = op.public.split(".")
+        attribute = getattr(PUBLIC_CLASSES[owner], name)
+        assert callable(attribute)
+        assert not name.startswith("_")
+
+
+def test_creates_are_the_operations_that_take_an_idempotency_key() -> None:
+    """Exactly the operations with the Idempotency-Key header are retried as creates."""
+    with_key = {
+        op_id
+        for op_id, (_, _, op) in SPEC_OPERATIONS.items()
+        if any("IdempotencyKey" in str(p) for p in op.get("parameters", []))
+    }
+    assert with_key == {op_id for op_id, op in OPERATIONS.items() if op.create}
+
+
+def declared_error_statuses() -> set[int]:
+    """Every 4xx/5xx status declared anywhere in openapi.yaml."""
+    return {
+        int(code)
+        for _, _, op in SPEC_OPERATIONS.values()
+        for code in op["responses"]
+        if int(code) >= 400
+    }
+
+
+@pytest.mark.parametrize("status", sorted(declared_error_statuses()))
+def test_every_declared_status_has_a_named_error_class(status: int) -> None:
+    """Each declared error status maps to a specific subclass of APIStatusError."""
+    cls = error_class_for_status(status)
+    assert cls is not APIStatusError
+    assert issubclass(cls, APIStatusError)
+    assert status in STATUS_ERRORS or status >= 500
+
+
+@pytest.mark.parametrize("status", sorted(declared_error_statuses()))
+async def test_declared_statuses_raise_their_class(status: int) -> None:
+    """An answer with a declared error status raises its class with that status code."""
+    fake = FakeAPI()
+    fake.fail("GET", "/access-requests", *(httpx.Response(status) for _ in range(3)))
+    async with fake.client() as client:
+        with pytest.raises(error_class_for_status(status)) as info:
+            await client.list_access_requests()
+    assert info.value.status_code == status
+
+
+HOSTILE = {
+    "html 200": httpx.Response(200, html="<html>hi</html>"),
+    "truncated json": httpx.Response(
+        200, content=b'{"items": [', headers={"content-type": "application/json"}
+    ),
+    "wrong types": httpx.Response(200, json={"items": "nope", "total": 1}),
+    "missing fields": httpx.Response(200, json={"items": [{"id": "x"}], "total": 1}),
+    "item wrong type": httpx.Response(200, json={"items": [5], "total": 1}),
+    "json list": httpx.Response(200, json=[1, 2]),
+    "json null": httpx.Response(200, json=None),
+    "error body on 200": httpx.Response(200, json={"error": "x", "message": "y"}),
+    "bad date": httpx.Response(
+        200,
+        json={
+            "items": [
+                {
+                    "id": "a",
+                    "status": "pending",
+                    "reason": "r",
+                    "memoryKey": "k",
+                    "aiConnectorId": "c",
+                    "createdAt": "yesterday",
+                    "updatedAt": "x",
+                }
+            ],
+            "total": 1,
+        },
+    ),
+    "unknown status enum": httpx.Response(
+        200,
+        json={
+            "items": [
+                {
+                    "id": "a",
+                    "status": "maybe",
+                    "reason": "r",
+                    "memoryKey": "k",
+                    "aiConnectorId": "c",
+                    "createdAt": "2026-01-01T00:00:00Z",
+                    "updatedAt": "2026-01-01T00:00:00Z",
+                }
+            ],
+            "total": 1,
+        },
+    ),
+    "deep nesting": httpx.Response(200, content=b"[" * 100000 + b"]" * 100000),
+    "not utf8": httpx.Response(
+        200, content=b"\xff\xfe\xfa", headers={"content-type": "application/json"}
+    ),
+}
+
+
+@pytest.mark.parametrize("response", HOSTILE.values(), ids=HOSTILE.keys())
+async def test_broken_success_bodies_are_response_validation_errors(
+    response: httpx.Response,
+) -> None:
+    """A 200 whose body does not match the spec raises APIResponseValidationError, nothing else."""
+    fake = FakeAPI()
+    fake.fail("GET", "/access-requests", response)
+    async with fake.client() as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            await client.list_access_requests()
+    assert info.value.status_code == 200
+
+
+ODD_STATUSES = {
+    "html 502": httpx.Response(
+        502, html="<html><body>Bad gateway " + "x" * 5000 + "</body></html>"
+    ),
+    "huge json 400": httpx.Response(400, json={"message": "m" * 200000}),
+    "redirect": httpx.Response(302, headers={"location": "https://elsewhere.test/"}),
+    "204": httpx.Response(204),
+    "299": httpx.Response(299, json={}),
+    "418": httpx.Response(418, text="teapot"),
+    "599": httpx.Response(599),
+    "json list 400": httpx.Response(400, json=["a"]),
+}
+
+
+@pytest.mark.parametrize("response", ODD_STATUSES.values(), ids=ODD_STATUSES.keys())
+async def test_odd_statuses_are_typed_errors_with_short_messages(response: httpx.Response) -> None:
+    """Unknown or undocumented statuses and odd error bodies end in short, typed errors."""
+    fake = FakeAPI()
+    fake.fail("GET", "/access-requests", *(response for _ in range(3)))
+    async with fake.client() as client:
+        with pytest.raises(MemoramError) as info:
+            await client.list_access_requests()
+    assert isinstance(info.value, APIStatusError | APIResponseValidationError)
+    assert len(str(info.value)) < 600
+
+
+async def test_redirects_are_not_followed() -> None:
+    """A 3xx is reported (pointing at base_url), never followed to another host."""
+    fake = FakeAPI()
+    fake.fail(
+        "GET", "/access-requests", httpx.Response(301, headers={"location": "http://evil.test/"})
+    )
+    async with fake.client() as client:
+        with pytest.raises(APIStatusError, match="base_url") as info:
+            await client.list_access_requests()
+    assert info.value.status_code == 301
+    assert all("evil" not in str(r.url) for r in fake.requests)
+
+
+async def test_server_messages_are_redacted_and_cut() -> None:
+    """A server echoing a key or a token in its message does not put it in the exception."""
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl"
+    message = f"bad key {API_KEY} and token {jwt} and key {ENCRYPTION_KEY}\n" + "y" * 1000
+    fake = FakeAPI()
+    fake.fail("GET", "/access-requests", httpx.Response(400, json={"message": message}))
+    async with fake.client() as client:
+        with pytest.raises(APIStatusError) as info:
+            await client.list_access_requests()
+    text = str(info.value)
+    for secret in (API_KEY, jwt, ENCRYPTION_KEY):
+        assert secret not in text
+    assert "[redacted]" in text
+    assert len(text) < 500
+
+
+async def test_errors_raised_by_a_transport_are_connection_errors() -> None:
+    """A transport that raises a non-httpx exception still ends in a MemoramError."""
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise TypeError("bug in a transport")
+
+    client = MemoramClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(broken)
+    )
+    async with client:
+        with pytest.raises(APIConnectionError):
+            await client.list_access_requests()
+
+
+async def test_user_http_client_is_used_but_not_closed_or_changed() -> None:
+    """http_client= sends through the user's client, leaves its settings, and never closes it."""
+    fake = FakeAPI()
+    seen: list[str] = []
+
+    async def log_request(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    mine = httpx.AsyncClient(
+        transport=httpx.MockTransport(fake.handler), event_hooks={"request": [log_request]}
+    )
+    before = (dict(mine.headers), mine.auth, mine.base_url, mine.timeout)
+    async with MemoramClient(api_key=API_KEY, base_url=BASE_URL, http_client=mine) as client:
+        await client.list_access_requests()
+    assert seen == ["/api/v1/auth/token", "/api/v1/access-requests"]
+    assert not mine.is_closed
+    assert (dict(mine.headers), mine.auth, mine.base_url, mine.timeout) == before
+    await mine.aclose()
+
+
+async def test_with_options_timeout_applies_per_call_only() -> None:
+    """A per-call timeout reaches the request; the parent keeps its own."""
+    fake = FakeAPI()
+    timeouts: list[dict[str, Any]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"])
+        return await fake.handler(request)
+
+    client = MemoramClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(handler), timeout=20
+    )
+    async with client:
+        await client.with_options(timeout=2.5).list_access_requests()
+        await client.list_access_requests()
+        await (
+            client.user(credentials()).with_options(timeout=httpx.Timeout(4, connect=1)).list_tags()
+        )
+    assert timeouts[1]["read"] == 2.5  # [0] is the token, fetched within the first call
+    assert timeouts[2]["read"] == 20
+    assert timeouts[3] == {"connect": 1, "read": 4, "write": 4, "pool": 4}
+
+
+async def test_with_options_shares_state_and_costs_nothing() -> None:
+    """A copy shares the connection pool and token; closing the parent closes the copy."""
+    fake = FakeAPI()
+    client = fake.client()
+    copy = client.with_options(max_retries=5)
+    assert copy._session is client._session
+    await copy.list_access_requests()
+    await client.list_access_requests()
+    assert fake.token_requests == 1
+    await client.aclose()
+    assert copy.is_closed
+    with pytest.raises(ClientClosedError):
+        await copy.list_access_requests()
+
+
+async def test_construction_does_no_io_and_close_is_idempotent() -> None:
+    """A client made and closed without calls never touches its transport."""
+    client = MemoramClient(
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(lambda r: pytest.fail("I/O")),
+    )
+    await client.aclose()
+    await client.aclose()
+    assert client.is_closed
+    with pytest.raises(ValueError, match="closed"):
+        async with client:
+            pass
+
+
+def test_environment_variables_are_the_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MEMORAM_API_KEY and MEMORAM_BASE_URL are read when the arguments are absent."""
+    monkeypatch.setenv("MEMORAM_API_KEY", API_KEY)
+    monkeypatch.setenv("MEMORAM_BASE_URL", "http://127.0.0.1:9/api/v1/")
+    client = MemoramClient()
+    assert client.base_url == "http://127.0.0.1:9/api/v1"
+    monkeypatch.delenv("MEMORAM_BASE_URL")
+    assert MemoramClient().base_url == "https://api.memoram.app/api/v1"
+
+
+async def test_reprs_and_logs_hold_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    """At DEBUG, logs and the reprs of public objects show no key, token or content."""
+    caplog.set_level(logging.DEBUG, logger="memoram_async")
+    fake = FakeAPI()
+    fake.fail("POST", "/memory-blobs", httpx.Response(429))
+    async with fake.client() as client:
+        user = client.user(credentials())
+        memory = await user.create_memory("private thoughts", title="private title")
+        request = await client.request_access(MEMORY_KEY, reason="r")
+        texts = [repr(client), repr(user), repr(memory), repr(request), repr(credentials())]
+    texts += [record.getMessage() for record in caplog.records]
+    tokens = [t for t in fake.valid_tokens]
+    for text in texts:
+        for secret in (
+            API_KEY,
+            MEMORY_KEY,
+            ENCRYPTION_KEY,
+            "private thoughts",
+            "private title",
+            *tokens,
+        ):
+            assert secret not in text
+    attempts = [r.getMessage() for r in caplog.records if "attempt" in r.getMessage()]
+    assert "POST /memory-blobs -> 429 (attempt 1" in attempts[1]
+    assert any("retrying POST /memory-blobs" in r.getMessage() for r in caplog.records)
+
+
+def test_all_is_complete_and_sorted() -> None:
+    """__all__ lists every public name the package defines, in ruff's isort-style order."""
+    names = memoram_async.__all__
+    key = lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n)  # noqa: E731
+    assert names == sorted(names, key=key)
+    public = {
+        name
+        for name, value in vars(memoram_async).items()
+        if not name.startswith("_") and not inspect.ismodule(value) and name != "annotations"
+    }
+    assert public == set(names)
+    for error in ("MemoramError", "ApprovalTimeoutError", "ApprovalPendingError", "RateLimitError"):
+        assert error in names
