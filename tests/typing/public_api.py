@@ -1,0 +1,90 @@
+"""Uses the public API as an application would; `mypy --strict` must accept it (make typecheck)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import httpx
+
+from memoram_async import (
+    AccessDeniedError,
+    AccessRequest,
+    AccessRequestStatus,
+    APIStatusError,
+    ApprovalTimeoutError,
+    Credentials,
+    DecryptionError,
+    MemoramClient,
+    MemoramError,
+    Memory,
+    MemoryIterator,
+    RateLimitError,
+    ReencryptionResult,
+    Tag,
+    UserMemories,
+    ValidationError,
+)
+
+
+async def connect(memory_key: str) -> Credentials:
+    """Ask for access and wait for the user's decision."""
+    async with MemoramClient(api_key="mem_x", timeout=httpx.Timeout(10.0), max_retries=3) as client:
+        request: AccessRequest = await client.request_access(memory_key, reason="Remember things")
+        pending: bool = request.status is AccessRequestStatus.PENDING
+        assert pending or request.is_decided
+        try:
+            await client.wait_for_approval(request.id, timeout=60.0)
+        except (AccessDeniedError, ApprovalTimeoutError):
+            raise
+        requests: list[AccessRequest] = await client.list_access_requests()
+        assert requests
+        return await client.get_credentials(request.id)
+
+
+async def use(credentials: Credentials) -> None:
+    """Write, read, list, update and delete memories; read tags; rotate."""
+    client = MemoramClient(base_url="http://127.0.0.1:8765/api/v1", idempotent_creates=True)
+    user: UserMemories = client.user(credentials)
+    user_id: UUID = user.user_id
+    memory: Memory = await user.create_memory(
+        "text", title="t", tags=["a"], importance=0.5, confidence=1.0, source="typing"
+    )
+    content: str | None = (await user.get_memory(memory.id)).content
+    created: datetime | None = memory.created_at
+    tags_of_memory: tuple[str, ...] = memory.tags
+    iterator: MemoryIterator = user.list_memories(
+        tags=["a"], search="t", page_size=10, strict=False
+    )
+    async for item in iterator:
+        print(item.id, item.importance)
+    failed: tuple[str, ...] = iterator.failed_ids
+    errors: list[DecryptionError] = iterator.failures
+    updated = await user.with_options(max_retries=0).update_memory(memory.id, tags=[], title="")
+    await user.delete_memory(updated.id)
+    tags: list[Tag] = await user.list_tags()
+    tag: Tag = await user.get_tag(tags[0].id)
+    result: ReencryptionResult = await user.reencrypt_memories()
+    print(user_id, content, created, tags_of_memory, failed, errors, tag.name, result.reencrypted)
+    await client.with_options(timeout=5.0).aclose()
+
+
+def store(credentials: Credentials) -> Credentials:
+    """Credentials survive a round trip through plain values, and merge after rotation."""
+    data = credentials.to_dict()
+    again = Credentials.from_dict(data)
+    newer = Credentials(
+        user_id=str(again.user_id), memory_key="mk", encryption_key="00" * 32, key_version=2
+    )
+    return again.rotated_to(newer)
+
+
+def handle(error: Exception) -> str:
+    """Errors expose typed attributes."""
+    if isinstance(error, RateLimitError):
+        return f"wait {error.retry_after}"
+    if isinstance(error, APIStatusError):
+        return f"{error.status_code} {error.request_id} {error.method} {error.path}"
+    if isinstance(error, ValidationError | MemoramError):
+        return str(error.outcome_unknown)
+    return ""
