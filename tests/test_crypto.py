@@ -7,6 +7,9 @@ import hashlib
 import importlib.util
 import json
 import pickle
+import re
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -468,3 +471,63 @@ def test_reencrypt_of_unreadable_envelope_fails() -> None:
     with pytest.raises(DecryptionError, match="no key for key version 2") as caught:
         Keyring.from_hex(KEY_HEX, 1).reencrypt(envelope, USER, memory_id="mem_9")
     assert "mem_9" in str(caught.value)
+
+
+# --- the recipes in docs/encryption.md -----------------------------------------------------
+
+DOCS = (ROOT / "docs" / "encryption.md").read_text(encoding="utf-8")
+
+
+def docs_block(language: str) -> str:
+    """The first fenced code block of a language in docs/encryption.md."""
+    match = re.search(rf"```{language}\n(.*?)```", DOCS, re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def test_docs_example_is_a_vector() -> None:
+    """The worked example in the docs is the ascii-aes128 vector, character for character."""
+    vector = next(v for v in VECTORS["positive"] if v["name"] == "ascii-aes128")
+    for field in ("key", "nonce", "user_id", "envelope"):
+        assert vector[field] in DOCS
+
+
+def test_docs_python_recipe_decrypts_the_vectors() -> None:
+    """The stand-alone Python recipe in the docs decrypts every positive vector."""
+    namespace: dict[str, Any] = {}
+    exec(docs_block("python"), namespace)  # noqa: S102 - our own documentation
+    for vector in VECTORS["positive"]:
+        plaintext = namespace["decrypt_mrm1"](vector["envelope"], vector["user_id"], vector["key"])
+        assert plaintext == vector["plaintext"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_docs_node_recipe_decrypts_the_vectors(tmp_path: Path) -> None:
+    """The Node.js recipe in the docs decrypts every positive vector and refuses every negative."""
+    (tmp_path / "recipe.js").write_text(docs_block("js"), encoding="utf-8")
+    (tmp_path / "run.js").write_text(
+        """
+const { decryptMrm1 } = require("./recipe.js");
+const vectors = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+const out = { positive: [], negative: [] };
+for (const v of vectors.positive) {
+  out.positive.push(decryptMrm1(v.envelope, v.user_id, { [v.key_version]: v.key }));
+}
+for (const v of vectors.negative) {
+  const keys = { ...v.older_keys, [v.key_version]: v.key };
+  try { decryptMrm1(v.envelope, v.user_id, keys); out.negative.push(v.name); } catch (e) {}
+}
+process.stdout.write(JSON.stringify(out));
+""",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        ["node", str(tmp_path / "run.js"), str(VECTORS_PATH)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    out = json.loads(result.stdout)
+    assert out["positive"] == [v["plaintext"] for v in VECTORS["positive"]]
+    assert out["negative"] == []
