@@ -66,11 +66,14 @@ class TokenSource(Protocol):
     def refreshable(self) -> bool:
         """Whether :meth:`refresh` can produce a new token after a 401."""
 
+    def header(self) -> str | None:
+        """The Authorization value of a token valid now, or None when one must be fetched."""
+
     async def get(self) -> Secret:
         """A token that is valid now."""
 
-    async def refresh(self, failed: Secret) -> Secret:
-        """A token other than ``failed``, which the server refused."""
+    async def refresh(self, failed_header: str) -> Secret:
+        """A token other than the one sent as ``failed_header``, which the server refused."""
 
 
 class FixedToken:
@@ -80,12 +83,17 @@ class FixedToken:
 
     def __init__(self, token: Secret) -> None:
         self._token = token
+        self._header = "Bearer " + token.reveal()
+
+    def header(self) -> str | None:
+        """The Authorization header value (always available)."""
+        return self._header
 
     async def get(self) -> Secret:
         """The fixed token."""
         return self._token
 
-    async def refresh(self, failed: Secret) -> Secret:
+    async def refresh(self, failed_header: str) -> Secret:
         """The same token: there is nothing to refresh with."""
         return self._token
 
@@ -120,7 +128,15 @@ class TokenManager:
         self._token: Secret | None = None
         self._refresh_at = -math.inf
         self._inflight: asyncio.Task[Secret] | None = None
+        self._header: str | None = None
         self.fetches = 0
+
+    def header(self) -> str | None:
+        """The Authorization header value of a token valid now, or None: the per-request fast
+        path, without a coroutine; :meth:`get` is the slow path."""
+        if self._header is not None and self._clock() < self._refresh_at:
+            return self._header
+        return None
 
     async def get(self) -> Secret:
         """The current token, fetching a new one first when it is missing or due for refresh."""
@@ -129,16 +145,16 @@ class TokenManager:
             return token
         return await self._join_refresh()
 
-    async def refresh(self, failed: Secret) -> Secret:
-        """A new token after the server refused ``failed``.
+    async def refresh(self, failed_header: str) -> Secret:
+        """A new token after the server refused the one sent as ``failed_header``.
 
-        When another caller already replaced ``failed``, that newer token is returned without a
+        When another caller already replaced that token, the newer one is returned without a
         fetch, so a burst of 401s for one expired token costs one ``/auth/token`` call.
         """
         current = self._token
-        if current is not None and current is not failed:
+        if current is not None and self._header != failed_header:
             return current
-        self._token = None
+        self._token = self._header = None
         return await self._join_refresh()
 
     def close(self) -> None:
@@ -146,7 +162,7 @@ class TokenManager:
         if self._inflight is not None:
             self._inflight.cancel()
             self._inflight = None
-        self._token = None
+        self._token = self._header = None
 
     async def _join_refresh(self) -> Secret:
         task = self._inflight
@@ -165,6 +181,7 @@ class TokenManager:
         now = self._clock()
         lifetime = token_lifetime(grant.expires_at, grant.server_date, self._wall())
         self._token = grant.token
+        self._header = "Bearer " + grant.token.reveal()
         self._refresh_at = now + refresh_delay(lifetime)
         return grant.token
 

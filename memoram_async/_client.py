@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from types import TracebackType
 from typing import Any, Final, Self
-from uuid import uuid4
 
 import httpx
 from memoram_api import models as api
@@ -50,7 +49,7 @@ from ._operations import (
 )
 from ._retry import poll_delay
 from ._secret import Secret
-from ._user import NOT_GIVEN, NotGiven, UserMemories
+from ._user import NOT_GIVEN, NotGiven, UserMemories, idempotency_key
 from ._validation import (
     check_api_key,
     check_base_url,
@@ -272,7 +271,7 @@ class MemoramClient:
         return await self._session.call(
             CREATE_ACCESS_REQUEST,
             create_access_request.asyncio_detailed,
-            {"body": body, "idempotency_key": _idempotency_key()},
+            {"body": body, "idempotency_key": idempotency_key()},
             _parse_access_request,
             self._options,
         )
@@ -381,10 +380,6 @@ class MemoramClient:
             if status in _DENIED:
                 raise AccessDeniedError(request_id, status.value) from None
             raise
-
-
-def _idempotency_key() -> str:
-    return str(uuid4())
 
 
 def _parse_access_request(response: Response[Any]) -> AccessRequest:

@@ -175,14 +175,18 @@ class RequestFlow(httpx.Auth):
         if request.url.raw_path == self._token_path:
             response = yield request
         else:
-            token = await self._tokens.get()
-            request.headers["Authorization"] = "Bearer " + token.reveal()
+            tokens = self._tokens
+            header = tokens.header()
+            if header is None:
+                token = await tokens.get()
+                header = "Bearer " + token.reveal()
+            request.headers["Authorization"] = header
             response = yield request
-            if response.status_code == 401 and self._tokens.refreshable:
+            if response.status_code == 401 and tokens.refreshable:
                 # Read (and so release the connection) before waiting for the new token: a
                 # burst of 401s must not hold the whole pool while /auth/token needs a slot.
                 await response.aread()
-                token = await self._tokens.refresh(token)
+                token = await tokens.refresh(header)
                 request.headers["Authorization"] = "Bearer " + token.reveal()
                 response = yield request
         status = response.status_code

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import attrs
 from memoram_api import models as api
-from memoram_api.types import Unset
+from memoram_api.types import UNSET, Unset
 
 from ._crypto import Keyring
 from ._errors import ValidationError
@@ -311,10 +311,13 @@ def _opt_float(value: object, what: str) -> float | None:
 
 
 def _str_tuple(value: object, what: str) -> tuple[str, ...]:
-    if value is None or isinstance(value, Unset):
+    if value is UNSET or value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if type(value) is not list:
         raise _bad(what, value)
+    for item in value:
+        if type(item) is not str:
+            raise _bad(what, value)
     return tuple(value)
 
 
@@ -343,23 +346,29 @@ def memory_from_api(
     blob: api.MemoryBlob | api.MemoryBlobResponse, *, user_id: UUID, content: str | None
 ) -> Memory:
     """A Memory from a generated blob; ``content`` is the plaintext the caller has."""
-    memory_id = _str(blob.id, "memory id") if not isinstance(blob.id, Unset) else ""
-    if not memory_id:
+    memory_id = blob.id
+    if type(memory_id) is not str or not memory_id:
         raise ResponseShapeError("the memory has no id")
-    owner = _opt_uuid(blob.user_id, "memory user_id")
-    if owner is not None and owner != user_id:
+    owner = blob.user_id
+    if owner is not UNSET and owner != user_id:
+        # A wrong type compares unequal too, and is as wrong as another user's memory.
         raise ResponseShapeError("the memory belongs to another user")
+    # Fields a create or update answer usually lacks are skipped cheaply (this is a hot path).
     return Memory(
         id=memory_id,
         user_id=user_id,
         content=content,
-        title=_opt_str(blob.title, "memory title"),
-        summary=_opt_str(blob.summary, "memory summary"),
+        title=None if blob.title is UNSET else _opt_str(blob.title, "memory title"),
+        summary=None if blob.summary is UNSET else _opt_str(blob.summary, "memory summary"),
         tags=_str_tuple(blob.tags, "memory tags"),
         tag_ids=_str_tuple(blob.tag_ids, "memory tag_ids"),
-        importance=_opt_float(blob.importance, "memory importance"),
-        confidence=_opt_float(blob.confidence, "memory confidence"),
-        source=_opt_str(blob.source, "memory source"),
+        importance=None
+        if blob.importance is UNSET
+        else _opt_float(blob.importance, "memory importance"),
+        confidence=None
+        if blob.confidence is UNSET
+        else _opt_float(blob.confidence, "memory confidence"),
+        source=None if blob.source is UNSET else _opt_str(blob.source, "memory source"),
         created_at=_opt_when(blob.created_at, "memory created_at"),
         updated_at=_opt_when(blob.updated_at, "memory updated_at"),
     )

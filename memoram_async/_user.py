@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import os
 from typing import Any, Final, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 from memoram_api import models as api
@@ -160,28 +161,34 @@ class UserMemories:
             APIConnectionError: No answer; see ``outcome_unknown``.
         """
         content = check_content(content)
+        credentials = self._credentials
+        user_id = credentials.user_id
+        # The common call passes no optional field: skip their checks then (a hot path).
         body = api.CreateMemoryRequest(
-            user_id=self._credentials.user_id,
-            memory_key=self._credentials.memory_key.reveal(),
+            user_id=user_id,
+            memory_key=credentials.memory_key.reveal(),
             # Encrypted once, before the retry loop: every attempt sends the same envelope.
             content=self._keyring.encrypt(content, self._user_text) if self._encrypt else content,
-            title=_text_or_unset(title, "title"),
-            summary=_text_or_unset(summary, "summary"),
+            title=UNSET if title is None else _text_or_unset(title, "title"),
+            summary=UNSET if summary is None else _text_or_unset(summary, "summary"),
             tags=list(check_tags(tags)) if tags else UNSET,
-            importance=_score_or_unset(importance, "importance"),
-            confidence=_score_or_unset(confidence, "confidence", unit=True),
-            source=_text_or_unset(source, "source"),
+            importance=UNSET if importance is None else _score_or_unset(importance, "importance"),
+            confidence=UNSET
+            if confidence is None
+            else _score_or_unset(confidence, "confidence", unit=True),
+            source=UNSET if source is None else _text_or_unset(source, "source"),
         )
-        user_id = self._credentials.user_id
 
         def parse(response: Response[Any]) -> Memory:
-            blob = expect(response.parsed, api.MemoryBlobResponse, "a memory")
+            blob = response.parsed
+            if type(blob) is not api.MemoryBlobResponse:
+                blob = expect(blob, api.MemoryBlobResponse, "a memory")
             return memory_from_api(blob, user_id=user_id, content=content)
 
         return await self._session.call(
             CREATE_MEMORY,
             create_memory.asyncio_detailed,
-            {"body": body, "idempotency_key": str(uuid4())},
+            {"body": body, "idempotency_key": idempotency_key()},
             parse,
             self._options,
         )
@@ -499,6 +506,17 @@ class UserMemories:
             else stored
         )
         return memory_from_api(blob, user_id=self._credentials.user_id, content=content)
+
+
+def idempotency_key() -> str:
+    """A random (version 4) UUID as text, about twice as fast as ``str(uuid.uuid4())``."""
+    bits = int.from_bytes(os.urandom(16)) & _UUID4_MASK | _UUID4_MARK
+    h = bits.to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_UUID4_MASK: Final = 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF
+_UUID4_MARK: Final = 0x00000000_0000_4000_8000_000000000000
 
 
 def _score_or_unset(value: object, name: str, *, unit: bool = False) -> Any:
