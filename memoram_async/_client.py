@@ -27,6 +27,7 @@ from ._errors import (
     AccessDeniedError,
     ApprovalPendingError,
     ApprovalTimeoutError,
+    ClientClosedError,
     MemoramError,
     PermissionDeniedError,
     ValidationError,
@@ -162,8 +163,10 @@ class MemoramClient:
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise ValidationError("transport must be an httpx.AsyncBaseTransport")
         if timeout is NOT_GIVEN:
-            default = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
-            checked_timeout = check_timeout(default)
+            theirs = http_client.timeout if http_client is not None else None
+            # Their client's timeout, unless it leaves a phase unbounded: then our default.
+            bounded = theirs is not None and None not in theirs.as_dict().values()
+            checked_timeout = check_timeout(theirs if bounded else DEFAULT_TIMEOUT)
         else:
             checked_timeout = check_timeout(timeout)
         self._options = Options(max_retries=check_max_retries(max_retries))
@@ -222,7 +225,7 @@ class MemoramClient:
 
     async def __aenter__(self) -> Self:
         if self._session.closed:
-            raise ValueError("a closed MemoramClient cannot be reopened")
+            raise ClientClosedError("A closed MemoramClient cannot be reopened; create a new one.")
         return self
 
     async def __aexit__(

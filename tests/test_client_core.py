@@ -244,6 +244,16 @@ async def test_user_http_client_is_used_but_not_closed_or_changed() -> None:
     await mine.aclose()
 
 
+async def test_http_client_timeout_is_the_default() -> None:
+    """Without timeout=, a user's client's bounded timeout applies; an unbounded one does not."""
+    async with httpx.AsyncClient(timeout=7) as theirs:
+        client = MemoramClient(api_key=API_KEY, base_url=BASE_URL, http_client=theirs)
+        assert client._session.timeout.read == 7
+    async with httpx.AsyncClient(timeout=None) as unbounded:  # noqa: S113 - the case tested
+        client = MemoramClient(api_key=API_KEY, base_url=BASE_URL, http_client=unbounded)
+        assert client._session.timeout.read == 30
+
+
 async def test_with_options_timeout_applies_per_call_only() -> None:
     """A per-call timeout reaches the request; the parent keeps its own."""
     fake = FakeAPI()
@@ -292,7 +302,7 @@ async def test_construction_does_no_io_and_close_is_idempotent() -> None:
     await client.aclose()
     await client.aclose()
     assert client.is_closed
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(ClientClosedError, match="closed"):
         async with client:
             pass
 
