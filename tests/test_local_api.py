@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import sys
 import time
 import uuid
 from email.utils import parsedate_to_datetime
@@ -590,3 +593,35 @@ async def test_stats_count_requests_and_tokens(flow: LocalFlow, local_app: Local
     assert stats.by_path["POST /api/v1/auth/token"] == 1
     assert stats.statuses[401] == 1
     assert stats.requests == 2
+
+
+async def test_idempotency_records_expire_after_24_hours(
+    flow: LocalFlow, local_app: LocalApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key reused more than 24 hours later creates a new resource."""
+    body = {"memoryKey": "mk", "reason": "r"}
+    headers = {"Idempotency-Key": "daily"}
+    first = await flow.request("POST", "/access-requests", json=body, headers=headers)
+    later = time.time() + 24 * 60 * 60 + 1
+    monkeypatch.setattr("memoram_async.local._store.time.time", lambda: later)
+    second = await flow.request("POST", "/access-requests", json=body, headers=headers)
+    assert second.status_code == 201
+    assert second.json()["id"] != first.json()["id"]
+    assert "idempotent-replayed" not in second.headers
+
+
+def test_dev_api_key_has_the_documented_format() -> None:
+    """DEV_API_KEY is `mem_` and 48 lowercase hex characters, like real keys."""
+    assert re.fullmatch(r"mem_[0-9a-f]{48}", DEV_API_KEY)
+
+
+def test_importing_the_sdk_does_not_import_the_server_stack() -> None:
+    """`import memoram_async` loads neither starlette, uvicorn nor jwt."""
+    code = (
+        "import sys, memoram_async; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'jwt') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -183,3 +183,14 @@ def test_latency_is_applied(monkeypatch: pytest.MonkeyPatch) -> None:
         httpx.get(f"{server.url}/local/health", trust_env=False)
         assert server.stats.faults == {"slow": 1}
     assert slept == [pytest.approx(0.12)]
+
+
+async def test_in_process_reset_raises_the_network_error_a_client_would_see() -> None:
+    """Under httpx.ASGITransport a reset surfaces as httpx.RemoteProtocolError, not a 500."""
+    with create_app(faults="reset_rate=1", seed=1) as app:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get("http://local/api/v1/tags")
+            health = await client.get("http://local/local/health")
+            assert health.status_code == 200
+        assert sum(app.stats.faults.values()) == 1
