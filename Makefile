@@ -17,7 +17,7 @@ GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 GENERATED := generated/memoram_api
 LINTED := memoram_async scripts tests examples
 
-.PHONY: help venv generate check-generated spec lint format typecheck pytest test
+.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,4 +52,18 @@ typecheck: $(STAMP)  ## mypy --strict on memoram_async, the generated client and
 pytest: $(STAMP)  ## The test suite only
 	$(BIN)/pytest
 
-test: lint typecheck spec check-generated pytest  ## Every check, then the test suite
+browser:  ## Install Debian's chromium and chromium-driver for the dashboard's browser test (needs root)
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "browser: /usr/bin/chromium is installed"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "browser: no apt-get here; install chromium yourself, or the dashboard's browser test is skipped"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "browser: not root; run 'sudo make browser', or the dashboard's browser test is skipped"; \
+	else \
+		echo "browser: installing chromium and chromium-driver with apt-get"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; } \
+		|| echo "browser: apt-get failed; the dashboard's browser test is skipped"; \
+	fi
+
+test: lint typecheck spec check-generated browser pytest  ## Every check, then the test suite
