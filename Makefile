@@ -17,7 +17,7 @@ GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 GENERATED := generated/memoram_api
 LINTED := memoram_async scripts tests examples
 
-.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test
+.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -67,3 +67,6 @@ browser:  ## Install Debian's chromium and chromium-driver for the dashboard's b
 	fi
 
 test: lint typecheck spec check-generated browser pytest  ## Every check, then the test suite
+
+demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
+	$(PY) scripts/demo.py
