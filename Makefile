@@ -17,7 +17,7 @@ GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 GENERATED := generated/memoram_api
 LINTED := memoram_async scripts tests examples
 
-.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo
+.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -70,3 +70,6 @@ test: lint typecheck spec check-generated browser pytest  ## Every check, then t
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py
+
+bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
+	$(PY) scripts/bench.py
