@@ -12,12 +12,14 @@ On startup the command prints these lines to stdout (parse them; PORT is the bou
     Memoram local server: http://127.0.0.1:PORT/api/v1
     API key: mem_<48 hex>          (only when no key was configured: DEV_API_KEY)
     API keys: N configured         (instead, when --api-key / MEMORAM_LOCAL_API_KEYS is used)
-    Dashboard: http://127.0.0.1:PORT/local ...
+    Dashboard: http://127.0.0.1:PORT/local/ ...
     Press Ctrl-C to stop.
 
 Ctrl-C or SIGTERM stops it cleanly with exit status 0.
 
-The user's side of the access flow (the Memoram dashboard) is local-only, without auth:
+The user's side of the access flow (the Memoram dashboard) is local-only, without auth: a page
+at `GET /local/` (requests with Approve, Reject and Revoke buttons; users, key versions and
+ciphertext) over these endpoints:
 `POST /local/access-requests/{id}/approve`, `/reject`, `/revoke`;
 `POST /local/users/{user_id}/rotate-key`; `GET /local/users/{user_id}/keys` (every key version);
 `GET /local/access-requests[?status=...]`; `GET /local/health`; `GET /local/stats`.

@@ -56,6 +56,8 @@ def _routes() -> list[BaseRoute]:
         _route("/tags/{tagId}", _api.tag, ["GET"]),
     ]
     local = [
+        _route("/", _dashboard.page, ["GET"]),
+        _route("/tables", _dashboard.tables, ["GET"]),
         _route("/access-requests", _dashboard.list_requests, ["GET"]),
         _route("/access-requests/{requestId}/approve", _dashboard.approve, ["POST"]),
         _route("/access-requests/{requestId}/reject", _dashboard.reject, ["POST"]),

@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             # Keys the user chose are secrets: never echo them.
             print(f"API keys: {len(app.config.api_keys)} configured", flush=True)
-        print(f"Dashboard: {url}/local (approve with POST .../access-requests/ID/approve)")
+        print(f"Dashboard: {url}/local/ (open it in a browser to approve access requests)")
         print("Press Ctrl-C to stop.", flush=True)
 
     # uvicorn re-raises the signal that stopped it once it has shut down; these handlers

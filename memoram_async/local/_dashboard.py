@@ -5,15 +5,24 @@ No authentication: the local server is a development tool bound to loopback.
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ._api import _run, context
+from ._dashboard_page import render_page, render_tables
 from ._errors import BadRequest
 from ._schema import Decision
 from ._validation import parse_uuid
 
 _STATUSES = ("pending", "approved", "rejected", "revoked")
+# The page runs only its own nonce-tagged style and script, and talks only to this server.
+_CSP = (
+    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}';"
+    " connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none';"
+    " frame-ancestors 'none'"
+)
 
 
 async def _decide(request: Request, decision: Decision) -> Response:
@@ -70,3 +79,30 @@ async def stats(request: Request) -> Response:
     snapshot = context(request).stats.snapshot()
     snapshot["statuses"] = {str(code): count for code, count in snapshot["statuses"].items()}
     return JSONResponse(snapshot)
+
+
+async def _tables(request: Request) -> str:
+    store = context(request).store
+    return render_tables(await _run(store.all_access_requests), await _run(store.users_overview))
+
+
+def _html(body: str, *, nonce: str | None = None) -> Response:
+    response = HTMLResponse(body)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    if nonce is not None:
+        response.headers["Content-Security-Policy"] = _CSP.format(nonce=nonce)
+    return response
+
+
+async def page(request: Request) -> Response:
+    """GET /local/: the dashboard page (requests with their buttons, users, ciphertext)."""
+    nonce = secrets.token_urlsafe(16)
+    return _html(render_page(await _tables(request), nonce=nonce), nonce=nonce)
+
+
+async def tables(request: Request) -> Response:
+    """GET /local/tables: the page's tables alone, which its script reloads."""
+    return _html(await _tables(request))

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._errors import Conflict, Forbidden, NotFound
+from ._overview import UserOverview, users_overview
 from ._schema import (
     ENCRYPTION_KEY_BYTES,
     IDEMPOTENCY_WINDOW_SECONDS,
@@ -460,3 +461,8 @@ class Store:
                 "SELECT COUNT(*) FROM memories WHERE ? IS NULL OR user_id = ?", (user_id, user_id)
             ).fetchone()
             return int(count)
+
+    def users_overview(self) -> list[UserOverview]:
+        """Every user with counts, key versions and ciphertext previews (the dashboard's view)."""
+        with self._tx() as conn:
+            return users_overview(conn)

@@ -1,0 +1,153 @@
+"""The local dashboard in a real headless chromium: click Approve, and the SDK sees it.
+
+Uses Debian's /usr/bin/chromium (`make browser` installs it) driven by playwright; playwright's
+own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import BrowserContext, Page, async_playwright, expect
+
+from memoram_async import MemoramClient
+from memoram_async.local import LocalServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Long enough for a few of the page's 3-second refreshes.
+REFRESHED = 15_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="chromium not installed: run `make browser` (needs apt-get and root)",
+)
+
+
+@pytest.fixture
+async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
+    """Headless chromium with a new, empty profile."""
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800},
+        )
+        try:
+            yield context
+        finally:
+            await context.close()
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Collect the page's script errors and console errors (a CSP violation is one)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return errors
+
+
+async def screenshot(page: Page, path: Path) -> None:
+    """Save the whole page as a PNG and check it is a real, non-trivial image."""
+    await page.screenshot(path=path, full_page=True)
+    data = await asyncio.to_thread(path.read_bytes)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 10_000
+
+
+async def test_approve_in_the_browser_releases_wait_for_approval(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    """Clicking Approve approves: wait_for_approval returns, the page shows it without reload."""
+    async with (
+        LocalServer() as server,
+        MemoramClient(api_key=server.api_key, base_url=server.base_url) as client,
+    ):
+        request = await client.request_access(
+            "mk_browser_0123456789abcdef", reason="Remember your reading list <b>please</b>"
+        )
+        waiter = asyncio.create_task(client.wait_for_approval(request.id, timeout=60))
+        try:
+            page = await browser.new_page()
+            errors = watch_errors(page)
+            await page.goto(server.url + "/local/")
+            await expect(page).to_have_title("Memoram local dashboard")
+            row = page.locator(f"#request-{request.id}")
+            await expect(row).to_have_attribute("data-status", "pending")
+            await expect(row).to_contain_text("<b>please</b>")
+
+            await page.get_by_role("button", name=f"Approve request {request.id}").click()
+            approved = await waiter
+            assert approved.id == request.id
+            assert approved.status == "approved"
+
+            await expect(row).to_have_attribute("data-status", "approved")
+            await expect(row.locator(".status")).to_have_text("approved")
+            revoke = page.get_by_role("button", name=f"Revoke request {request.id}")
+            await expect(revoke).to_be_visible()
+            await expect(page.get_by_role("status")).to_contain_text("now approved")
+            assert errors == []
+            await screenshot(page, tmp_path / "approved.png")
+        finally:
+            waiter.cancel()
+            await asyncio.gather(waiter, return_exceptions=True)
+
+
+async def test_the_page_refreshes_itself_and_renders_hostile_values_as_text(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    """Requests and memories made after the page opened appear; no stored script ever runs."""
+    async with (
+        LocalServer() as server,
+        MemoramClient(api_key=server.api_key, base_url=server.base_url) as client,
+    ):
+        page = await browser.new_page()
+        errors = watch_errors(page)
+        await page.goto(server.url + "/local/")
+        await expect(page.locator("#tables")).to_contain_text("No access requests yet")
+
+        hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+        first = await client.request_access("mk_reading_0123456789abcdef", reason="Reading list")
+        second = await client.request_access("mk_hostile_0123456789abcdef", reason=hostile)
+        rejected = page.locator(f"#request-{second.id}")
+        await expect(rejected).to_contain_text(hostile, timeout=REFRESHED)
+        await page.get_by_role("button", name=f"Reject request {second.id}").click()
+        await expect(rejected).to_have_attribute("data-status", "rejected")
+        await expect(rejected.get_by_role("button")).to_have_count(0)
+
+        await server.aapprove(first.id)
+        user = client.user(await client.get_credentials(first.id))
+        for content in ("Finish Middlemarch", "Try Le Guin next", "Prefers paper books"):
+            await user.create_memory(content, tags=["books"])
+        user_row = page.locator(f"#user-{user.user_id}")
+        await expect(user_row.locator("td").nth(1)).to_have_text("3", timeout=REFRESHED)
+        details = user_row.locator("details")
+        await details.locator("summary").click()
+        await expect(details.locator("li")).to_have_count(3)
+        await expect(details).to_contain_text(re.compile(r"mrm1\.\S+… \d+ chars"))
+        await expect(details).not_to_contain_text("Middlemarch")
+
+        await page.get_by_role(
+            "button", name=f"Rotate the encryption key of user {user.user_id}"
+        ).click()
+        await expect(user_row.locator("td").nth(2)).to_have_text("2")
+        await expect(user_row.locator("td").nth(3)).to_have_text("1")
+        await expect(details).to_have_attribute("open", "")
+
+        assert await page.evaluate("window.pwned") is None
+        assert errors == []
+        await screenshot(page, tmp_path / "dashboard.png")
