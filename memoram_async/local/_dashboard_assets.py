@@ -43,6 +43,7 @@ button:focus-visible, summary:focus-visible, input:focus-visible {
   outline: 2px solid var(--accent); outline-offset: 2px; }
 details ul { margin: .35rem 0 0; padding-left: 1.1rem; }
 details li { margin-bottom: .2rem; }
+details li .meta { white-space: nowrap; }
 .controls { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; margin: .75rem 0; }
 #message:empty { display: none; }
 #message { padding: .4rem .7rem; border-left: 3px solid var(--accent); }
