@@ -195,23 +195,36 @@ def _cell(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
-def format_table(results: Iterable[ScenarioResult]) -> str:
-    """The results as a fixed-width text table (one row per scenario)."""
-    rows = [
-        (
-            r.scenario,
-            str(r.calls),
-            str(r.succeeded),
-            r.failures_text(),
-            _cell(r.stored),
-            _cell(r.duplicates),
-            _cell(r.lost),
-            _cell(r.token_requests),
-            f"{r.elapsed:.1f} s",
-            "ok" if r.ok else "FAIL",
+def _wrap(pairs: list[str], width: int) -> list[str]:
+    lines: list[str] = []
+    for pair in pairs:
+        if lines and len(lines[-1]) + 1 + len(pair) <= width:
+            lines[-1] += " " + pair
+        else:
+            lines.append(pair)
+    return lines or ["-"]
+
+
+def format_table(results: Iterable[ScenarioResult], failures_width: int = 48) -> str:
+    """The results as a fixed-width text table; long failure lists wrap onto more lines."""
+    rows: list[tuple[str, ...]] = []
+    for r in results:
+        failures = _wrap(r.failures_text().split(" "), failures_width)
+        rows.append(
+            (
+                r.scenario,
+                str(r.calls),
+                str(r.succeeded),
+                failures[0],
+                _cell(r.stored),
+                _cell(r.duplicates),
+                _cell(r.lost),
+                _cell(r.token_requests),
+                f"{r.elapsed:.1f} s",
+                "ok" if r.ok else "FAIL",
+            )
         )
-        for r in results
-    ]
+        rows.extend(("", "", "", more, "", "", "", "", "", "") for more in failures[1:])
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(_HEADERS)]
     numeric = {1, 2, 4, 5, 6, 7, 8}
 
