@@ -11,7 +11,8 @@ import pytest
 
 from memoram_async.local import DEV_API_KEY, LocalApp, LocalServer, create_app
 
-LOCAL_ORIGIN = "http://memoram.local"
+# A loopback name: the dashboard side (/local) serves only those (see local/_guard.py).
+LOCAL_ORIGIN = "http://localhost"
 
 
 @dataclass

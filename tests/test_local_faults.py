@@ -190,7 +190,7 @@ async def test_in_process_reset_raises_the_network_error_a_client_would_see() ->
     with create_app(faults="reset_rate=1", seed=1) as app:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
             with pytest.raises(httpx.RemoteProtocolError):
-                await client.get("http://local/api/v1/tags")
-            health = await client.get("http://local/local/health")
+                await client.get("http://localhost/api/v1/tags")
+            health = await client.get("http://localhost/local/health")
             assert health.status_code == 200
         assert sum(app.stats.faults.values()) == 1

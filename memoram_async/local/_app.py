@@ -25,6 +25,7 @@ from ._auth import TokenAuthority
 from ._config import LocalConfig, ServerContext
 from ._errors import STATUS_CODES, ApiError, error_response
 from ._faults import FaultInjector, FaultSpec
+from ._guard import dashboard_refusal
 from ._stats import ServerStats
 from ._store import Store
 
@@ -163,6 +164,9 @@ class LocalApp(Starlette):
                 stats.record_status(message["status"])
             await send(message)
 
+        if scope["path"].startswith("/local") and (refusal := dashboard_refusal(scope)):
+            await error_response(403, "forbidden", refusal)(scope, receive, send_with_headers)
+            return
         injector = self.context.injector
         if injector.spec.enabled and scope["path"].startswith(API_PREFIX + "/"):
             await self._with_faults(scope, receive, send_with_headers, raw_send=send)
