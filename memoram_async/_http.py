@@ -21,7 +21,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from http import HTTPStatus
@@ -77,6 +77,9 @@ _MAX_ERROR_BODY: Final = 64 * 1024
 _SECRETISH: Final = re.compile(
     r"eyJ[\w-]+\.[\w-]+(?:\.[\w-]*)?|mrm1\.[\w-]+|mem_[0-9a-fA-F]{16,}|[A-Za-z0-9_+/=]{32,}"
 )
+# Request body fields whose values a server must not be able to echo into an error message.
+_SENT_SECRET_FIELDS: Final = ("api_key", "memoryKey", "memory_key", "content")
+_MIN_REDACTED: Final = 6
 # Everything generated parsing or our conversion raises on a body that is not as documented.
 _SHAPE_ERRORS: Final = (
     ValueError,
@@ -110,10 +113,15 @@ class StatusResponse(Exception):
         self.retry_after = retry_after
 
 
-def clean_text(text: object, limit: int = 200) -> str | None:
-    """Server text made safe for a message: one line, printable, secret-like runs redacted."""
+def clean_text(text: object, limit: int = 200, redact: Iterable[str] = ()) -> str | None:
+    """Server text made safe for a message: one line, printable, secret-like runs and the
+    ``redact`` values (the secrets this request sent, which a server may echo) removed."""
     if not isinstance(text, str):
         return None
+    # Cut generously first, so that no secret is split at the final cut before it is removed.
+    text = text[: limit * 4 + 1024]
+    for value in redact:
+        text = text.replace(value, "[redacted]")
     text = " ".join(text[: limit * 4].split())
     text = "".join(c for c in text if c.isprintable())
     text = _SECRETISH.sub("[redacted]", text)
@@ -122,7 +130,27 @@ def clean_text(text: object, limit: int = 200) -> str | None:
     return text or None
 
 
-def read_error(response: httpx.Response) -> StatusResponse:
+def sent_secrets(request: httpx.Request) -> list[str]:
+    """The secrets a request carries (bearer token, API key, memory key, content), to be
+    redacted from whatever the server says back."""
+    values = []
+    _scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if token:
+        values.append(token)
+    try:
+        body = json.loads(request.content) if request.content else None
+    except (ValueError, RecursionError, httpx.RequestNotRead):
+        body = None
+    if isinstance(body, dict):
+        for field in _SENT_SECRET_FIELDS:
+            value = body.get(field)
+            # Very short values are left alone: replacing them would garble the message.
+            if isinstance(value, str) and len(value) >= _MIN_REDACTED:
+                values.append(value)
+    return values
+
+
+def read_error(response: httpx.Response, redact: Iterable[str] = ()) -> StatusResponse:
     """The details of an error answer whose body was read; never fails on an odd body."""
     content = response.content
     headers = response.headers
@@ -144,11 +172,14 @@ def read_error(response: httpx.Response) -> StatusResponse:
                         break
         elif ctype.startswith("text/plain"):
             message = content[:1000].decode("utf-8", "replace")
+    redact = tuple(redact)
     return StatusResponse(
         response.status_code,
-        message=clean_text(message),
-        error_code=clean_text(code, 64),
-        request_id=clean_text(headers.get("x-request-id") or headers.get("request-id"), 100),
+        message=clean_text(message, redact=redact),
+        error_code=clean_text(code, 64, redact),
+        request_id=clean_text(
+            headers.get("x-request-id") or headers.get("request-id"), 100, redact
+        ),
         retry_after=headers.get("retry-after"),
     )
 
@@ -192,7 +223,7 @@ class RequestFlow(httpx.Auth):
         status = response.status_code
         if status != 200 and status != 201:
             await response.aread()
-            raise read_error(response)
+            raise read_error(response, sent_secrets(request))
         _ANSWERED.set(status)
 
 
