@@ -17,7 +17,7 @@ GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 GENERATED := generated/memoram_api
 LINTED := memoram_async scripts tests examples
 
-.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench
+.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench dist
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ test: lint typecheck spec check-generated browser pytest  ## Every check, then t
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py
+
+dist: $(STAMP)  ## Build the sdist and the wheel into dist/
+	$(PY) -m build --outdir dist .
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
 	$(PY) scripts/bench.py
