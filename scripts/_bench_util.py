@@ -171,6 +171,14 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews the figures)."""
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:  # pragma: no cover - not available
+        return "unknown"
+
+
 def machine_facts() -> list[tuple[str, str]]:
     """What the figures depend on: hardware, OS, Python, libraries, date."""
     cores = os.cpu_count() or 0

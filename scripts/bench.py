@@ -40,7 +40,7 @@ from _bench_mock import (  # noqa: E402
     overhead_section,
     tokens_section,
 )
-from _bench_util import Section, machine_facts, table  # noqa: E402
+from _bench_util import Section, load_average, machine_facts, table  # noqa: E402
 
 from memoram_async import MemoramClient  # noqa: E402
 
@@ -84,9 +84,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def report(sections: list[Section], *, runs: int, quick: bool, seconds: float) -> str:
+def report(
+    sections: list[Section], *, runs: int, quick: bool, seconds: float, load_before: str
+) -> str:
     """The whole report as Markdown."""
     facts = machine_facts()
+    facts.append(("Load average (1, 5, 15 min)", f"{load_before} before, {load_average()} after"))
     targets = [t for s in sections for t in s.targets]
     lines = [
         "# Benchmarks",
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen sections, print the report, and write it."""
     args = _arguments(argv)
     started = time.perf_counter()
+    load_before = load_average()
     if args.profile:
         for path in profile(500 if args.quick else 5000):
             print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
@@ -180,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(SECTIONS[key](runs=args.runs, quick=args.quick))
             elapsed = time.perf_counter() - section_started
             print(f"  {key}: {elapsed:.1f} s", file=sys.stderr, flush=True)
-    text = report(sections, runs=args.runs, quick=args.quick, seconds=time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    text = report(
+        sections, runs=args.runs, quick=args.quick, seconds=elapsed, load_before=load_before
+    )
     print(text)
     output: Any = args.output
     if output is None and not args.quick:
