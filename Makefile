@@ -17,7 +17,7 @@ GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 GENERATED := generated/memoram_api
 LINTED := memoram_async scripts tests examples
 
-.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench dist
+.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench dist chaos
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -76,3 +76,6 @@ dist: $(STAMP)  ## Build the sdist and the wheel into dist/
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
 	$(PY) scripts/bench.py
+
+chaos: $(STAMP)  ## Faults, token churn, hostile answers, bad input, secrets, SIGKILL: one table (minutes)
+	$(PY) scripts/chaos.py
