@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,6 +14,7 @@ from ._auth import format_timestamp
 from ._config import ServerContext
 from ._errors import PayloadTooLarge, Unauthorized
 from ._schema import Idempotency
+from ._store import Store
 from ._validation import (
     MAX_BODY_BYTES,
     REASON_MAX_LENGTH,
@@ -41,9 +40,12 @@ def context(request: Request) -> ServerContext:
     return cast(ServerContext, request.app.state.context)
 
 
-async def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    # SQLite work is blocking: keep it off the event loop.
-    return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+async def _run(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking method of an app's Store on that store's database thread."""
+    store = getattr(method, "__self__", None)
+    if not isinstance(store, Store):
+        raise TypeError("_run takes a bound method of the app's Store")
+    return await store.run(method, *args, **kwargs)
 
 
 async def _body(request: Request) -> dict[str, Any]:

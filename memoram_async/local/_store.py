@@ -9,6 +9,8 @@ is lost and concurrent writers never interleave. A file database uses WAL with
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import secrets
 import sqlite3
@@ -16,8 +18,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ._errors import Conflict, Forbidden, NotFound
 from ._overview import UserOverview, users_overview
@@ -38,6 +41,8 @@ from ._schema import (
 )
 from ._views import access_view, memory_views, tag_view
 
+T = TypeVar("T")
+
 
 class Store:
     """The local server's database (thread-safe)."""
@@ -45,6 +50,9 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.Lock()
+        # Every transaction holds the one connection's lock, so one worker thread is all the
+        # database can use; a larger pool only makes its threads queue on the lock and the GIL.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memoram-local-db")
         self._conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=30.0
         )
@@ -63,6 +71,14 @@ class Store:
             if not self._closed:
                 self._closed = True
                 self._conn.close()
+        self._worker.shutdown(wait=False)
+
+    async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run blocking store work on the database thread, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._worker, functools.partial(function, *args, **kwargs)
+        )
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
