@@ -179,6 +179,7 @@ class MemoramClient:
             transport=transport,
             http_client=http_client,
             idempotent_creates=idempotent_creates,
+            token_retries=self._options.max_retries,
         )
 
     def __repr__(self) -> str:

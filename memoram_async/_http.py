@@ -276,8 +276,11 @@ class Session:
         transport: httpx.AsyncBaseTransport | None,
         http_client: httpx.AsyncClient | None,
         idempotent_creates: bool,
+        token_retries: int,
     ) -> None:
         self.base_url = base_url
+        # The token call retries freely, as often as the client's own calls may.
+        self.token_retries = token_retries
         self.timeout = timeout
         self.idempotent_creates = idempotent_creates
         self.closed = False
@@ -531,8 +534,6 @@ class Session:
             _grant,
             Options(max_retries=self.token_retries),
         )
-
-    token_retries = 2
 
 
 def _grant(response: Response[Any]) -> TokenGrant:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections.abc import Iterable
 from typing import Final
 from urllib.parse import urlsplit
@@ -18,6 +19,10 @@ import httpx
 from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, REASON_MAX_LENGTH
 from ._errors import ValidationError
 from ._secret import Secret
+
+# Compiled once: ids and keys are checked on every call.
+_SPACE: Final = re.compile(r"\s")
+_SLASH_OR_SPACE: Final = re.compile(r"[\s/]")
 
 # Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
 MAX_TIMEOUT: Final = 3600.0
@@ -52,8 +57,7 @@ def check_id(value: object, name: str) -> str:
         raise ValidationError(f"{name} must not be empty")
     if len(value) > 255:
         raise ValidationError(f"{name} is too long ({len(value)} characters, at most 255)")
-    # One pass for the cheap common case; the slower scan only names the problem.
-    if not value.isprintable() or "/" in value or any(c.isspace() for c in value):
+    if not value.isprintable() or _SLASH_OR_SPACE.search(value):
         raise ValidationError(f"{name} must not contain '/', whitespace or control characters")
     return value
 
@@ -68,7 +72,7 @@ def check_secret_text(value: object, name: str) -> Secret:
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not text:
         raise ValidationError(f"{name} must not be empty")
-    if not text.isprintable() or any(c.isspace() for c in text):
+    if not text.isprintable() or _SPACE.search(text):
         raise ValidationError(f"{name} must not contain whitespace or control characters")
     return value if isinstance(value, Secret) else Secret(text)
 

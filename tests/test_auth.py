@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fake_api import API_KEY, FakeAPI
 
-from memoram_async import AuthenticationError, MemoramClient
+from memoram_async import AuthenticationError, InternalServerError, MemoramClient
 from memoram_async._auth import (
     TokenGrant,
     TokenManager,
@@ -212,6 +212,18 @@ async def test_token_call_is_retried() -> None:
     async with fake.client() as client:
         await client.list_access_requests()
     assert fake.count("POST", "/auth/token") == 3
+
+
+@pytest.mark.parametrize("max_retries", [0, 2, 5])
+async def test_token_call_retries_as_often_as_the_client(max_retries: int) -> None:
+    """The token fetch follows the client's max_retries, not a fixed count."""
+    fake = FakeAPI()
+    fake.fail("POST", "/auth/token", *[httpx.Response(503) for _ in range(max_retries + 1)])
+    async with fake.client(max_retries=max_retries) as client:
+        with pytest.raises(InternalServerError):
+            await client.list_access_requests()
+        assert fake.count("POST", "/auth/token") == max_retries + 1
+        await client.list_access_requests()  # the next call fetches a token afresh
 
 
 async def test_fixed_token_is_used_as_is_and_never_refreshed() -> None:
