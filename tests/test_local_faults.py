@@ -113,6 +113,21 @@ def test_reset_drops_the_connection_before_or_after_the_commit(
         assert httpx.get(f"{server.url}/local/health", trust_env=False).status_code == 200
 
 
+def test_slow_answer_is_handled_now_and_answered_late() -> None:
+    """A client that times out on a slow answer left its write committed, and no 500 is logged."""
+    with LocalServer(faults="slow_rate=1,slow_ms=1500") as server:
+        user_id, headers = _grant_in_process(server)
+        body = {"user_id": user_id, "memoryKey": "mk", "content": "late"}
+        with (
+            httpx.Client(trust_env=False, timeout=0.3) as client,
+            pytest.raises(httpx.ReadTimeout),
+        ):
+            client.post(f"{server.base_url}/memory-blobs", json=body, headers=headers)
+        assert server.app.store.count_memories(user_id) == 1
+        assert server.stats.faults == {"slow": 1}
+        assert 500 not in server.stats.statuses
+
+
 @pytest.mark.parametrize(
     ("faults", "statuses"),
     [("rate_limit_rate=1", {429}), ("error_rate=1", {500, 503})],

@@ -15,7 +15,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive, Scope, Send
@@ -86,6 +86,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, message, exc.headers)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up before its body arrived (it timed out): nobody is left to answer.
+    logger.debug("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=499)
+
+
 async def _internal_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "The local server failed; see its log.")
@@ -110,6 +116,7 @@ class LocalApp(Starlette):
             exception_handlers={
                 ApiError: _api_error,
                 HTTPException: _http_error,
+                ClientDisconnect: _client_gone,
                 Exception: _internal_error,
             },
             lifespan=lifespan,
@@ -180,11 +187,14 @@ class LocalApp(Starlette):
         stats = self.context.stats
         if decision.slow:
             stats.record_fault("slow")
+        if decision.kind is None:
+            # Handled now, answered late: like a real slow server, a client that gives up
+            # waiting cannot know whether its request took effect.
+            late = _answer_late(send, decision.delay) if decision.delay else send
+            await super().__call__(scope, receive, late)
+            return
         if decision.delay:
             await anyio.sleep(decision.delay)
-        if decision.kind is None:
-            await super().__call__(scope, receive, send)
-            return
         stats.record_fault(decision.kind)
         if decision.kind == "reset_before":
             await _drop_connection(receive, raw_send)
@@ -206,6 +216,17 @@ class LocalApp(Starlette):
             headers = {"Retry-After": decision.retry_after} if decision.retry_after else None
             response = error_response(status, STATUS_CODES[status], message, headers)
             await response(scope, receive, send)
+
+
+def _answer_late(send: Send, seconds: float) -> Send:
+    """A `send` that holds the answer back for `seconds` after the request was handled."""
+
+    async def send_late(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await anyio.sleep(seconds)
+        await send(message)
+
+    return send_late
 
 
 async def _drop_connection(receive: Receive, raw_send: Send) -> None:
