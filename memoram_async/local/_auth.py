@@ -60,7 +60,7 @@ class TokenAuthority:
         return found
 
     def issue(
-        self, connector: str, expires_in: int | None = None, *, issued_at: int | None = None
+        self, connector: str, expires_in: int | None = None, *, issued_at: float | None = None
     ) -> IssuedToken:
         """Sign a token for `connector` living `expires_in` seconds, clamped to 1..ttl.
 
@@ -68,7 +68,10 @@ class TokenAuthority:
         """
         lifetime = self.ttl if expires_in is None else max(1, min(expires_in, self.ttl))
         if issued_at is None:
-            issued_at = int(time.time())
+            issued_at = time.time()
+        # The expiry is exact, not rounded down with the issue time: a token must live its whole
+        # lifetime, or a client that plans its refresh from `expires_at` and `Date` (both whole
+        # seconds) can send it after the server already dropped it (up to a second early).
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
