@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 import uuid
@@ -69,19 +70,20 @@ class TokenAuthority:
         lifetime = self.ttl if expires_in is None else max(1, min(expires_in, self.ttl))
         if issued_at is None:
             issued_at = time.time()
-        # The expiry is exact, not rounded down with the issue time: a token must live its whole
-        # lifetime, or a client that plans its refresh from `expires_at` and `Date` (both whole
-        # seconds) can send it after the server already dropped it (up to a second early).
+        # JWT times are whole seconds (PyJWT truncates a fractional exp). Rounding the expiry up
+        # makes a token live at least its whole lifetime; rounded down, it could die a second
+        # early, while a client planning from `expires_at` and `Date` believed it still valid.
+        expires = math.ceil(issued_at + lifetime)
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": connector,
-            "iat": issued_at,
-            "exp": issued_at + lifetime,
+            "iat": int(issued_at),
+            "exp": expires,
             "jti": uuid.uuid4().hex,
         }
         token = jwt.encode(claims, self._key, algorithm="HS256")
-        return IssuedToken(token, datetime.fromtimestamp(issued_at + lifetime, UTC), connector)
+        return IssuedToken(token, datetime.fromtimestamp(expires, UTC), connector)
 
     def verify(self, headers: Mapping[str, str]) -> str:
         """The connector of the request's valid bearer token; raises Unauthorized otherwise."""
