@@ -13,13 +13,13 @@ server from a web page the developer happens to visit, and each is refused here:
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Final
 
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
+from .._validation import is_loopback_host as is_loopback_name
+
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -27,19 +27,14 @@ def _hostname(authority: str) -> str:
     """The host of a `Host` header value, without port or IPv6 brackets."""
     authority = authority.strip().lower()
     if authority.startswith("["):
-        return authority[1 : authority.find("]")] if "]" in authority else authority
+        return authority[1 : authority.find("]")] if "]" in authority else ""
     return authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
 
 
 def is_loopback_host(authority: str) -> bool:
     """Whether a `Host` header names this machine (localhost, 127.0.0.0/8 or ::1)."""
     host = _hostname(authority)
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return bool(host) and is_loopback_name(host)
 
 
 def dashboard_refusal(scope: Scope) -> str | None:
