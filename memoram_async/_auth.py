@@ -19,6 +19,7 @@ from typing import Protocol
 import attrs
 
 from ._constants import TOKEN_REFRESH_MARGIN
+from ._errors import ClientClosedError
 from ._secret import Secret
 
 
@@ -173,7 +174,16 @@ class TokenManager:
             task = asyncio.get_running_loop().create_task(self._run_fetch())
             task.add_done_callback(self._fetch_done)
             self._inflight = task
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and (current is None or current.cancelling() == 0):
+                # The client was closed under the fetch; this caller itself was not cancelled.
+                raise ClientClosedError(
+                    "The MemoramClient was closed while a token was being fetched."
+                ) from None
+            raise
 
     async def _run_fetch(self) -> Secret:
         self.fetches += 1

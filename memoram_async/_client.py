@@ -25,11 +25,14 @@ from ._constants import (
 )
 from ._errors import (
     AccessDeniedError,
+    APIConnectionError,
     ApprovalPendingError,
     ApprovalTimeoutError,
     ClientClosedError,
+    InternalServerError,
     MemoramError,
     PermissionDeniedError,
+    RateLimitError,
     ValidationError,
 )
 from ._http import Options, Session
@@ -65,6 +68,9 @@ from ._validation import (
 # wait_for_approval may wait for a person: up to a week is allowed.
 _MAX_APPROVAL_WAIT: Final = 7 * 24 * 3600.0
 _DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
+# Bounds of one poll's timeout in wait_for_approval (seconds).
+_MIN_POLL_ATTEMPT: Final = 0.05
+_MAX_POLL_ATTEMPT: Final = 30.0
 
 
 def updated_options(
@@ -332,17 +338,34 @@ class MemoramClient:
         timeout = check_seconds(timeout, "timeout", allow_zero=True, maximum=_MAX_APPROVAL_WAIT)
         session = self._session
         deadline = session.clock() + timeout
+        longest_attempt = session.timeout.read or _MAX_POLL_ATTEMPT
         polls = 0
         while True:
-            request = await self.get_access_request(request_id)
-            if request.status is AccessRequestStatus.APPROVED:
-                return request
-            if request.status in _DENIED:
-                raise AccessDeniedError(request_id, request.status.value)
+            remaining = deadline - session.clock()
+            # Polling is the retry loop here: no retries inside a poll, and no poll may outlast
+            # the deadline, so `timeout` bounds the whole wait.
+            poll = self.with_options(
+                max_retries=0, timeout=max(_MIN_POLL_ATTEMPT, min(remaining, longest_attempt))
+            )
+            wait_at_least = 0.0
+            try:
+                request = await poll.get_access_request(request_id)
+            except (APIConnectionError, InternalServerError, RateLimitError) as exc:
+                # Transient: the user may still be deciding; ask again after the usual pause.
+                if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+                    wait_at_least = exc.retry_after
+                failure: MemoramError | None = exc
+            else:
+                if request.status is AccessRequestStatus.APPROVED:
+                    return request
+                if request.status in _DENIED:
+                    raise AccessDeniedError(request_id, request.status.value)
+                failure = None
             remaining = deadline - session.clock()
             if remaining <= 0:
-                raise ApprovalTimeoutError(request_id, timeout)
-            await session.sleep(min(poll_delay(polls, session.random), remaining))
+                raise ApprovalTimeoutError(request_id, timeout) from failure
+            pause = max(poll_delay(polls, session.random), wait_at_least)
+            await session.sleep(min(pause, remaining))
             polls += 1
 
     async def get_credentials(self, request_id: str) -> Credentials:

@@ -16,6 +16,7 @@ on a broken body is an ``APIResponseValidationError``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -359,7 +360,9 @@ class Session:
         api = self._api or self._open()
         path = path or op.path
         safe = not op.create or self.idempotent_creates
-        reset = _CALL_TIMEOUT.set(options.timeout) if options.timeout is not None else None
+        # Set even when None: a token fetch this call starts runs in a copy of its context and
+        # must not inherit the timeout of some with_options() caller further up.
+        reset = _CALL_TIMEOUT.set(options.timeout)
         retries = 0
         maybe_processed = False
         try:
@@ -374,7 +377,16 @@ class Session:
                     status, failure = exc.status, exc
                 except httpx.TransportError as exc:
                     failure = exc
-                except MemoramError:
+                except MemoramError as exc:
+                    if op.create and maybe_processed and not exc.outcome_unknown:
+                        # E.g. the retry could not get a token: an earlier attempt may still
+                        # have created it, which the caller must learn.
+                        raise APIConnectionError(
+                            f"{op.method} {path} could not be retried: {exc.message}",
+                            method=op.method,
+                            path=path,
+                            outcome_unknown=True,
+                        ) from exc
                     raise
                 except httpx.HTTPError as exc:  # a body httpx itself cannot decode
                     raise self._shape_error(op, path, exc, maybe_processed) from exc
@@ -387,10 +399,11 @@ class Session:
                     raise self._shape_error(op, path, exc, maybe_processed) from exc
                 except RuntimeError as exc:
                     if self.closed:
-                        raise ClientClosedError(
-                            "The MemoramClient was closed during the call."
-                        ) from exc
-                    raise
+                        raise self._closed_error(op, maybe_processed) from exc
+                    # httpx refuses to send on a closed client: the user closed their http_client.
+                    raise self._connection_error(
+                        op, path, exc, op.create and maybe_processed
+                    ) from exc
                 else:
                     if logger.isEnabledFor(logging.DEBUG):
                         _log_attempt(op, path, str(op.success), retries, started)
@@ -399,9 +412,7 @@ class Session:
                     what = str(status) if status is not None else type(failure).__name__
                     _log_attempt(op, path, what, retries, started)
                 if self.closed:
-                    raise ClientClosedError(
-                        "The MemoramClient was closed during the call."
-                    ) from failure
+                    raise self._closed_error(op, maybe_processed) from failure
                 maybe_processed = maybe_processed or may_have_been_processed(status, failure)
                 retry_after = (
                     parse_retry_after(failure.retry_after)
@@ -432,12 +443,20 @@ class Session:
                 self.retries += 1
                 retries += 1
                 await self.sleep(delay)
+                if self.closed:
+                    raise self._closed_error(op, maybe_processed) from failure
                 api = self._api or self._open()
         finally:
-            if reset is not None:
-                _CALL_TIMEOUT.reset(reset)
+            _CALL_TIMEOUT.reset(reset)
 
     # -- errors ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _closed_error(op: Operation, maybe_processed: bool) -> ClientClosedError:
+        return ClientClosedError(
+            "The MemoramClient was closed during the call.",
+            outcome_unknown=op.create and maybe_processed,
+        )
 
     def _status_error(
         self,
@@ -490,7 +509,11 @@ class Session:
     def _connection_error(
         op: Operation, path: str, exc: BaseException, outcome_unknown: bool
     ) -> APIConnectionError:
-        detail = clean_text(str(exc), 120)
+        redact: list[str] = []
+        if isinstance(exc, httpx.RequestError):
+            with contextlib.suppress(RuntimeError):  # raised without a request attached
+                redact = sent_secrets(exc.request)
+        detail = clean_text(str(exc), 120, redact)
         kind = type(exc).__name__ + (f": {detail}" if detail else "")
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(

@@ -148,11 +148,17 @@ class Credentials:
         result, and call ``reencrypt_memories()`` to move every memory to the new key.
 
         Raises:
-            ValidationError: ``new`` belongs to another user, or reuses this key version with a
-                different key.
+            ValidationError: ``new`` belongs to another user, is older than this one (the
+                arguments swapped: re-encrypting would move memories back to the old key), or
+                reuses this key version with a different key.
         """
         if new.user_id != self.user_id:
             raise ValidationError("rotated_to() needs credentials of the same user")
+        if new.key_version < self.key_version:
+            raise ValidationError(
+                f"rotated_to() needs newer credentials: key version {new.key_version} is older "
+                f"than this one's {self.key_version} (call it on the old credentials)"
+            )
         older = {**self.previous_keys, self.key_version: self.encryption_key}
         for version, key in older.items():
             known = new.previous_keys.get(version)
@@ -268,11 +274,14 @@ class ReencryptionResult:
         scanned: Memories looked at.
         reencrypted: Memories rewritten under the current key version.
         failed_ids: Memories that could not be decrypted (left unchanged).
+        skipped_ids: Memories changed or deleted by someone else while the rewrite ran (left
+            as they were; run it again to cover what was changed).
     """
 
     scanned: int
     reencrypted: int
     failed_ids: tuple[str, ...] = ()
+    skipped_ids: tuple[str, ...] = ()
 
 
 # Conversion from generated models. The generated classes are typed, but their from_dict only

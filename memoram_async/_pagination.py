@@ -74,6 +74,8 @@ class MemoryIterator:
         if cursor is None:
             self._last_page = True
         elif cursor in self._seen:
+            # That page repeats one already yielded: drop it, so no later __anext__ yields it.
+            self._items = iter(())
             self._finished = True
             raise APIResponseValidationError(
                 "the server sent a cursor it had sent before, which would loop forever",

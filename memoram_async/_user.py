@@ -21,7 +21,7 @@ from memoram_api.api.memory_tag_management import get_tag, list_tags
 from memoram_api.types import UNSET, Response
 
 from ._crypto import Keyring, is_envelope
-from ._errors import DecryptionError, ValidationError
+from ._errors import DecryptionError, NotFoundError, ValidationError
 from ._http import Options, Session
 from ._models import (
     Credentials,
@@ -440,10 +440,23 @@ class UserMemories:
         limit = asyncio.Semaphore(concurrency)
         scanned = rewritten = 0
         failed: list[str] = []
+        skipped: list[str] = []
 
-        async def rewrite(memory_id: str, envelope: str) -> None:
+        async def rewrite(memory_id: str, listed: str, envelope: str) -> None:
+            # The API has no conditional update: read the memory again just before writing, so
+            # content someone changed since the listing is not overwritten with the old text
+            # (this narrows the race to the time between the two requests).
             async with limit:
-                await self._update(memory_id, {"content": envelope}, None)
+                try:
+                    if await self._stored(memory_id) != listed:
+                        skipped.append(memory_id)
+                        return
+                    await self._update(memory_id, {"content": envelope}, None)
+                except NotFoundError:  # deleted meanwhile: nothing left to rewrite
+                    skipped.append(memory_id)
+                    return
+            nonlocal rewritten
+            rewritten += 1
 
         cursor: str | None = None
         seen: set[str] = set()
@@ -461,17 +474,32 @@ class UserMemories:
                 except DecryptionError:
                     failed.append(memory_id)
                     continue
-                jobs.append(rewrite(memory_id, fresh))
+                jobs.append(rewrite(memory_id, stored, fresh))
             # Every update is awaited before any error is raised: none is left running.
             outcomes = await asyncio.gather(*jobs, return_exceptions=True)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome
-            rewritten += len(jobs)
             if cursor is None or cursor in seen:
                 break
             seen.add(cursor)
-        return ReencryptionResult(scanned=scanned, reencrypted=rewritten, failed_ids=tuple(failed))
+        return ReencryptionResult(
+            scanned=scanned,
+            reencrypted=rewritten,
+            failed_ids=tuple(failed),
+            skipped_ids=tuple(skipped),
+        )
+
+    async def _stored(self, memory_id: str) -> str:
+        """A memory's content as stored (an envelope), without decrypting it."""
+        return await self._session.call(
+            GET_MEMORY,
+            get_memory.asyncio_detailed,
+            {"blob_id": memory_id, "user_id": self._credentials.user_id},
+            lambda response: stored_content(expect(response.parsed, api.MemoryBlob, "a memory")),
+            self._options,
+            f"/memory-blobs/{memory_id}",
+        )
 
     async def _raw_page(
         self, query: dict[str, Any], cursor: str | None

@@ -23,6 +23,7 @@ from ._secret import Secret
 # Compiled once: ids and keys are checked on every call.
 _SPACE: Final = re.compile(r"\s")
 _SLASH_OR_SPACE: Final = re.compile(r"[\s/]")
+_DOT_SEGMENTS: Final = frozenset({".", ".."})
 
 # Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
 MAX_TIMEOUT: Final = 3600.0
@@ -59,6 +60,9 @@ def check_id(value: object, name: str) -> str:
         raise ValidationError(f"{name} is too long ({len(value)} characters, at most 255)")
     if not value.isprintable() or _SLASH_OR_SPACE.search(value):
         raise ValidationError(f"{name} must not contain '/', whitespace or control characters")
+    if value in _DOT_SEGMENTS:
+        # A URL would resolve them: delete_memory("..") must never reach another endpoint.
+        raise ValidationError(f"{name} must not be '.' or '..'")
     return value
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from conftest import LocalFlow
 
 from memoram_async.local import DEV_API_KEY, LocalServer, LocalServerError
+from memoram_async.local._store import Store
 
 
 def test_addresses_and_key(local_server: LocalServer) -> None:
@@ -126,3 +129,32 @@ def test_a_server_cannot_start_twice(local_server: LocalServer) -> None:
     """start() on a running server is a clear error."""
     with pytest.raises(RuntimeError, match="already started"):
         local_server.start()
+
+
+def test_a_failed_commit_leaves_no_transaction_open() -> None:
+    """When COMMIT fails (a busy file), the store rolls back and the next write still works."""
+    store = Store()
+    real = store._conn
+
+    class FailingCommitOnce:
+        failed = False
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql == "COMMIT" and not self.failed:
+                self.failed = True
+                raise sqlite3.OperationalError("database is locked")
+            return real.execute(sql, *args)
+
+    store._conn = FailingCommitOnce()  # type: ignore[assignment]
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            store.create_access_request("conn_1", "mk", "rolled back")
+        assert not real.in_transaction
+        store.create_access_request("conn_1", "mk", "kept")
+        assert [r["reason"] for r in store.list_access_requests("conn_1")] == ["kept"]
+    finally:
+        store._conn = real
+        store.close()
