@@ -68,7 +68,8 @@ def test_retry_after_as_http_date() -> None:
 def test_retry_delay_honours_retry_after_up_to_the_limit() -> None:
     """Retry-After up to 60 s is the delay; beyond it, give up (None) so the error is raised."""
     assert retry_delay(0, 2, 5.0) == 5.0
-    assert retry_delay(0, 2, MAX_RETRY_AFTER) == MAX_RETRY_AFTER
+    assert retry_delay(0, 2, 60.0) == 60.0  # the contract's limit, not the constant
+    assert retry_delay(0, 2, 60.5) is None
     assert retry_delay(0, 2, MAX_RETRY_AFTER + 1) is None
 
 
