@@ -203,7 +203,7 @@ class FakeAPI:
             items = list(self.memories.values())
             if "tags" in params:
                 wanted = set(params["tags"].split(","))
-                items = [m for m in items if wanted & set(m.get("tags", []))]
+                items = [m for m in items if wanted <= set(m.get("tags", []))]
             start = int(params.get("cursor", "0"))
             limit = int(params.get("limit", "10"))
             page = items[start : start + limit]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
-from memoram_async import APIResponseValidationError, DecryptionError, Memory
+from memoram_async import APIResponseValidationError, DecryptionError, Memory, NotFoundError
 from memoram_async._crypto import Keyring, envelope_key_version
 
 KEYRING = Keyring.from_hex(ENCRYPTION_KEY, 1)
@@ -108,14 +108,17 @@ async def test_delete_and_then_not_found() -> None:
     memory_id = fake.add_memory(KEYRING.encrypt("x", USER_ID))
     async with fake.client() as client:
         user = client.user(credentials())
-        await user.delete_memory(memory_id)
+        assert await user.delete_memory(memory_id) is None
         assert memory_id not in fake.memories
+        with pytest.raises(NotFoundError):
+            await user.get_memory(memory_id)
 
 
 async def test_pagination_follows_cursors_lazily() -> None:
     """Pages are fetched one at a time, only when the previous one is used up."""
     fake = FakeAPI()
-    ids = [fake.add_memory(KEYRING.encrypt(f"m{i}", USER_ID)) for i in range(7)]
+    for i in range(7):
+        fake.add_memory(KEYRING.encrypt(f"m{i}", USER_ID))
     async with fake.client() as client:
         iterator = client.user(credentials()).list_memories(page_size=3)
         contents: list[str | None] = []
@@ -130,7 +133,6 @@ async def test_pagination_follows_cursors_lazily() -> None:
         r.url.params.get("cursor") for r in fake.requests if r.url.path.endswith("/memory-blobs")
     ]
     assert cursors == [None, "3", "6"]
-    assert len(ids) == 7
 
 
 async def test_list_filters_are_sent() -> None:

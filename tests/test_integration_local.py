@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,7 +14,6 @@ from memoram_async import (
     Credentials,
     DecryptionError,
     MemoramClient,
-    MemoramError,
     NotFoundError,
 )
 from memoram_async.local import LocalServer
@@ -88,8 +86,11 @@ async def test_the_whole_flow(server: LocalServer) -> None:
         await user.delete_memory(trip.id)
         with pytest.raises(NotFoundError):
             await user.get_memory(trip.id)
-        stored = server.app.store  # the server keeps envelopes only
-        assert stored is not None
+        # The server only ever held envelopes: no plaintext in its database.
+        rows = server.app.store._conn.execute("SELECT content FROM memories").fetchall()
+        assert len(rows) == 2
+        assert all(row[0].startswith("mrm1.") for row in rows)
+        assert not any("Window" in row[0] or "nuts" in row[0] for row in rows)
     assert server.stats.tokens_issued == 1
 
 
@@ -146,85 +147,3 @@ async def test_wrong_api_key_is_an_authentication_error(server: LocalServer) -> 
     async with MemoramClient(api_key="mem_" + "0" * 48, base_url=server.base_url) as client:
         with pytest.raises(AuthenticationError, match="MEMORAM_API_KEY"):
             await client.list_access_requests()
-
-
-@pytest.mark.slow
-async def test_faulty_server_loses_and_duplicates_nothing() -> None:
-    """Under 500/503/429/dropped connections: idempotent creates all succeed exactly once."""
-    faults = "error_rate=0.15,rate_limit_rate=0.05,reset_rate=0.05"
-    async with LocalServer(faults=faults, seed=7) as server:
-        client = client_for(server, idempotent_creates=True, max_retries=6)
-        async with client:
-            await server.aapprove((await client.request_access(MEMORY_KEY, reason="r")).id)
-            requests = await client.list_access_requests()
-            user = client.user(await client.get_credentials(requests[0].id))
-            client._session.random = lambda: 0.01  # short backoff, same retry decisions
-            memories = await asyncio.gather(*(user.create_memory(f"m{i}") for i in range(120)))
-            listed = [
-                m async for m in user.with_options(max_retries=8).list_memories(page_size=100)
-            ]
-        retries = client._session.retries
-    assert len({m.id for m in memories}) == 120
-    assert sorted(m.content or "" for m in listed) == sorted(f"m{i}" for i in range(120))
-    assert server.stats.memories_created == 120
-    assert retries > 0
-    RESULTS["faulty idempotent creates"] = {"calls": 120, "retries": retries}
-
-
-@pytest.mark.slow
-async def test_faulty_server_default_creates_never_duplicate() -> None:
-    """Default creates under faults: no duplicates; every stored memory is accounted for."""
-    faults = "error_rate=0.15,rate_limit_rate=0.05,reset_rate=0.05"
-    async with LocalServer(faults=faults, seed=11) as server:
-        client = client_for(server, max_retries=6)
-        async with client:
-            client._session.random = lambda: 0.01
-            request = await client.with_options(max_retries=10).request_access(
-                MEMORY_KEY, reason="r"
-            )
-            await server.aapprove(request.id)
-            creds = await client.with_options(max_retries=10).get_credentials(request.id)
-            user = client.user(creds)
-            outcomes = await asyncio.gather(
-                *(user.create_memory(f"m{i}") for i in range(120)), return_exceptions=True
-            )
-            stored = [m.content async for m in user.with_options(max_retries=10).list_memories()]
-    assert all(isinstance(o, MemoramError) or not isinstance(o, BaseException) for o in outcomes)
-    succeeded = {o.content for o in outcomes if not isinstance(o, BaseException)}
-    unknown = {
-        f"m{i}" for i, o in enumerate(outcomes) if isinstance(o, MemoramError) and o.outcome_unknown
-    }
-    assert len(stored) == len(set(stored))  # no duplicates
-    assert succeeded <= set(stored)
-    assert set(stored) <= succeeded | unknown  # nothing stored by a definite failure
-    RESULTS["faulty default creates"] = {
-        "calls": 120,
-        "succeeded": len(succeeded),
-        "failed": len(outcomes) - len(succeeded),
-        "stored": len(stored),
-    }
-
-
-@pytest.mark.slow
-async def test_token_churn_has_no_stampede() -> None:
-    """With 2 s tokens and 10 workers for ~3 s, every call succeeds and tokens stay few."""
-    async with LocalServer(token_ttl=2) as server, client_for(server) as client:
-        deadline = time.monotonic() + 3.0
-        calls = 0
-
-        async def worker() -> None:
-            nonlocal calls
-            for _ in range(10_000):
-                if time.monotonic() > deadline:
-                    return
-                await client.list_access_requests()
-                calls += 1
-
-        await asyncio.gather(*(worker() for _ in range(10)))
-    # One token per half-life (1 s) of a 3 s run, plus the first: never one per call.
-    assert 2 <= server.stats.tokens_issued <= 6
-    assert calls > 50
-    RESULTS["token churn"] = {"calls": calls, "tokens": server.stats.tokens_issued}
-
-
-RESULTS: dict[str, dict[str, int]] = {}

@@ -12,7 +12,6 @@ from fake_api import API_KEY, BASE_URL, credentials
 
 from memoram_async import (
     ClientClosedError,
-    Credentials,
     InvalidKeyError,
     MemoramClient,
     UserMemories,
@@ -226,4 +225,3 @@ def test_helpers_return_normalised_values() -> None:
     assert check_page_size(100) == 100
     assert check_id("mem_1", "memory_id") == "mem_1"
     assert check_timeout(5).read == 5.0
-    assert isinstance(Credentials, type)
