@@ -21,8 +21,7 @@ def _file_state(path: Path) -> bytes | None:
 
 
 def test_quick_bench_writes_every_section_to_the_given_output_only(tmp_path: Path) -> None:
-    """--quick --output runs all five sections, prints and writes the same report, and leaves
-    BENCHMARKS.md alone."""
+    """--quick --output runs all five sections, prints what it writes, leaves BENCHMARKS.md."""
     committed = ROOT / "BENCHMARKS.md"
     before = _file_state(committed)
     output = tmp_path / "report.md"

@@ -30,8 +30,7 @@ pytestmark = pytest.mark.slow
 
 
 async def test_faulty_network_default_settings_leave_no_duplicate_and_no_phantom() -> None:
-    """Default settings: some calls fail, but each stored memory belongs to a call that succeeded
-    or said its outcome is unknown, and none is stored twice."""
+    """Defaults: every stored memory is a success or an outcome_unknown failure, none twice."""
     result = await run_faulty_network(300, 25, idempotent=False, instant_retries=True)
     assert result.ok, result.summary()
     assert result.duplicates == 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from memoram_async import (
     UnprocessableEntityError,
     UserMemories,
 )
+from memoram_async._crypto import Keyring
 from memoram_async._errors import error_class_for_status
 from memoram_async._operations import OPERATIONS
 
@@ -42,6 +45,63 @@ SPEC_OPERATIONS = {
     for method, op in item.items()
 }
 PUBLIC_CLASSES = {"MemoramClient": MemoramClient, "UserMemories": UserMemories}
+
+
+# How a user reaches each operation through the public API (createToken: any first call).
+PUBLIC_CALLS: dict[str, Any] = {
+    "createToken": lambda c, u: c.list_access_requests(),
+    "createAccessRequest": lambda c, u: c.request_access(MEMORY_KEY, reason="r"),
+    "listAccessRequests": lambda c, u: c.list_access_requests(),
+    "getAccessRequest": lambda c, u: c.get_access_request("cm00000001"),
+    "getAccessCredentials": lambda c, u: c.get_credentials("cm00000001"),
+    "listMemories": lambda c, u: u.list_memories().__anext__(),
+    "getMemory": lambda c, u: u.get_memory("mem_0001"),
+    "createMemory": lambda c, u: u.create_memory("x"),
+    "updateMemory": lambda c, u: u.update_memory("mem_0001", title="t"),
+    "deleteMemory": lambda c, u: u.delete_memory("mem_0001"),
+    "listTags": lambda c, u: u.list_tags(),
+    "getTag": lambda c, u: u.get_tag("tag_1"),
+}
+
+
+def _generated_module(operation: dict[str, Any]) -> Any:
+    group = operation["tags"][0].lower().replace(" ", "_")
+    name = "".join("_" + c.lower() if c.isupper() else c for c in operation["operationId"])
+    return importlib.import_module(f"memoram_api.api.{group}.{name}")
+
+
+@pytest.mark.parametrize("operation_id", sorted(SPEC_OPERATIONS))
+async def test_public_method_goes_through_the_generated_operation(
+    operation_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each operation's public method calls its generated asyncio_detailed, on the spec's route."""
+    method, path, operation = SPEC_OPERATIONS[operation_id]
+    module = _generated_module(operation)
+    calls: list[str] = []
+    original = module.asyncio_detailed
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(operation_id)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "asyncio_detailed", counted)
+    fake = FakeAPI()
+    fake._access("POST", [], {"reason": "r", "memoryKey": MEMORY_KEY})
+    fake.access["cm00000001"]["status"] = "approved"
+    fake.add_memory(Keyring.from_hex(ENCRYPTION_KEY, 1).encrypt("x", credentials().user_id))
+    fake.tags["tag_1"] = {
+        "id": "tag_1",
+        "name": "t",
+        "color": "#000000",
+        "is_enabled": True,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    async with fake.client() as client:
+        await PUBLIC_CALLS[operation_id](client, client.user(credentials()))
+    assert calls, f"{operation_id} did not go through {module.__name__}.asyncio_detailed"
+    template = re.compile("^/api/v1" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+    assert any(r.method == method and template.match(r.url.path) for r in fake.requests)
 
 
 def test_every_spec_operation_has_a_public_method() -> None:

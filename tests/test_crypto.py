@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import importlib.util
@@ -86,6 +87,19 @@ def by_name(section: str) -> list[Any]:
 def test_vectors_file_is_what_the_script_generates() -> None:
     """The committed vectors are exactly the output of scripts/make_vectors.py."""
     assert load_script().build() == VECTORS_PATH.read_text(encoding="utf-8")
+
+
+def test_vector_script_is_independent_of_the_sdk() -> None:
+    """scripts/make_vectors.py imports nothing of memoram_async: a second, independent opinion."""
+    tree = ast.parse((ROOT / "scripts" / "make_vectors.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.split(".")[0] == "memoram_async"}
 
 
 def test_vectors_cover_the_required_cases() -> None:

@@ -408,8 +408,7 @@ async def test_unknown_user_id_is_403(flow: LocalFlow) -> None:
 
 
 async def test_list_filters(flow: LocalFlow) -> None:
-    """tags needs every tag; searchQuery is case-insensitive over title/summary/content;
-    importance is a minimum."""
+    """tags needs every tag, searchQuery ignores case, importance is a minimum."""
     grant = await flow.grant()
     a = await flow.create(
         grant, "alpha body", title="Trip to Oslo", tags=["travel", "work"], importance=0.9
