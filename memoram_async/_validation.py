@@ -131,13 +131,16 @@ def check_score(value: object, name: str, *, unit: bool = False) -> float | None
 
 
 def check_tag(value: object, name: str = "tag") -> str:
-    """One tag name: a non-empty str without commas (the list filter joins tags with commas)."""
+    """One tag name: a non-empty str without commas (the list filter joins tags with commas)
+    and without spaces around it (a filter strips them, so such a tag could never be found)."""
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not value.strip():
         raise ValidationError(f"{name} must not be empty")
     if "," in value:
         raise ValidationError(f"{name} must not contain a comma")
+    if value != value.strip():
+        raise ValidationError(f"{name} must not start or end with whitespace")
     return value
 
 
