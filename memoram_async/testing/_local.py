@@ -90,7 +90,8 @@ class MemoramLocal:
         await self.server.areject(_request_id(request))
 
     async def revoke(self, request: AccessRequest | str) -> None:
-        """Revoke an approved access request; the app loses access at once."""
+        """Revoke an approved access request; the app loses access unless another of its requests
+        for the same user is still approved."""
         await self.server.arevoke(_request_id(request))
 
     async def pending(self) -> list[str]:
