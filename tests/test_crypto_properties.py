@@ -10,12 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memoram_async._crypto import (
-    ENVELOPE_PREFIX,
     EncryptionKey,
     Keyring,
-    envelope_key_version,
-    is_envelope,
 )
+from memoram_async._envelope import ENVELOPE_PREFIX, envelope_key_version, is_envelope
 from memoram_async._errors import DecryptionError
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
