@@ -39,6 +39,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 _REFERENCE_DEFINITION = re.compile(r"^\[([^\]]+)\]: \S+.*$")
 _DOCS_LINK = re.compile(r"\]\(docs/")
+_SECTION_LINK = re.compile(r"\]\(#([a-z0-9-]+)\)")
 
 
 def split_readme(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -74,8 +75,20 @@ def _raise_headings(body: str) -> str:
     return "\n".join(lines)
 
 
-def _page(title: str | None, body: str, *, docs_prefix: str, references: dict[str, str]) -> str:
+def _page(
+    title: str | None,
+    body: str,
+    *,
+    docs_prefix: str,
+    guide_prefix: str,
+    references: dict[str, str],
+    sections: set[str],
+) -> str:
     body = _DOCS_LINK.sub(f"]({docs_prefix}", body)
+    # A link to another README section (GitHub's heading anchor) goes to that section's page.
+    body = _SECTION_LINK.sub(
+        lambda m: f"]({guide_prefix}{m[1]}.md)" if m[1] in sections else m[0], body
+    )
     body = "\n".join(line for line in body.splitlines() if not _REFERENCE_DEFINITION.match(line))
     used = [line for name, line in references.items() if f"[{name}]" in body]
     head = f"# {title}\n\n" if title is not None else ""
@@ -91,11 +104,29 @@ def readme_pages(text: str) -> dict[str, tuple[str | None, str]]:
         if match is not None
     }
     intro, sections = split_readme(text)
+    slugs = {slug(title) for title, _ in sections}
     pages: dict[str, tuple[str | None, str]] = {
-        "index.md": ("Home", _page(None, intro, docs_prefix="", references=references))
+        "index.md": (
+            "Home",
+            _page(
+                None,
+                intro,
+                docs_prefix="",
+                guide_prefix="guide/",
+                references=references,
+                sections=slugs,
+            ),
+        )
     }
     for title, body in sections:
-        content = _page(title, _raise_headings(body), docs_prefix="../", references=references)
+        content = _page(
+            title,
+            _raise_headings(body),
+            docs_prefix="../",
+            guide_prefix="",
+            references=references,
+            sections=slugs,
+        )
         pages[f"guide/{slug(title)}.md"] = (title, content)
     return pages
 
