@@ -54,7 +54,7 @@ pytest: $(STAMP)  ## The test suite only
 	$(BIN)/pytest
 
 docs: $(STAMP)  ## Build the documentation site into build/docs, warnings as errors (offline)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # SKIP_BROWSER=1 (make test SKIP_BROWSER=1) installs nothing; the browser test is then skipped.
 browser:  ## Install Debian's chromium and chromium-driver for the dashboard's browser test (as root)

@@ -6,7 +6,8 @@
 - each ``##`` section becomes ``guide/<slug>.md``, its headings raised one level;
 - links into ``docs/`` are rewritten for the page's place in the site, and the README's link
   reference definitions (``[name]: url``) are copied onto every page that needs them;
-- the navigation is built from those pages, then the hand-written pages and the API reference.
+- the navigation is built from those pages, then the hand-written pages and the API reference;
+- Sphinx roles in docstrings (``:meth:`aclose```) are shown as plain code.
 
 Nothing is written to the source tree: the pages are generated in memory.
 """
@@ -39,6 +40,8 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 _REFERENCE_DEFINITION = re.compile(r"^\[([^\]]+)\]: \S+.*$")
 _DOCS_LINK = re.compile(r"\]\(docs/")
+# Sphinx roles in docstrings (:class:`Memory`) render as ":class:" before the code: drop them.
+_SPHINX_ROLE = re.compile(r":(?:attr|class|data|exc|func|meth|mod|obj):(?=<code>)")
 _SECTION_LINK = re.compile(r"\]\(#([a-z0-9-]+)\)")
 
 
@@ -149,3 +152,8 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     for path, (_, content) in readme_pages(README.read_text(encoding="utf-8")).items():
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """Drop the Sphinx role names left in front of code by docstrings (``:meth:`aclose```)."""
+    return _SPHINX_ROLE.sub("", html)

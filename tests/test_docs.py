@@ -103,6 +103,14 @@ def test_reference_pages_use_public_import_paths(site: Path) -> None:
     assert 'id="memoram_async._client.MemoramClient"' not in html
 
 
+def test_docstring_roles_render_as_code(site: Path) -> None:
+    """A docstring's :meth:`aclose` is shown as the code ``aclose``, without the role name."""
+    html = (site / "reference" / "client.html").read_text(encoding="utf-8")
+    assert "<code>aclose</code>" in html
+    for page in (site / "reference").glob("*.html"):
+        assert re.search(r":[a-z]+:<code>", page.read_text(encoding="utf-8")) is None, page.name
+
+
 def test_readme_sections_are_guide_pages(site: Path) -> None:
     """Each README section is a page of the site, with its links into docs/ still working."""
     guide = site / "guide"
