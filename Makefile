@@ -17,7 +17,8 @@ GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 GENERATED := generated/memoram_api
 LINTED := memoram_async scripts tests examples
 
-.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench dist chaos
+.PHONY: help venv generate check-generated spec lint format typecheck docs browser pytest test demo bench dist \
+	chaos
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,8 +53,14 @@ typecheck: $(STAMP)  ## mypy --strict on memoram_async, the generated client and
 pytest: $(STAMP)  ## The test suite only
 	$(BIN)/pytest
 
-browser:  ## Install Debian's chromium and chromium-driver for the dashboard's browser test (needs root)
-	@if [ -x /usr/bin/chromium ]; then \
+docs: $(STAMP)  ## Build the documentation site into build/docs, warnings as errors (offline)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# SKIP_BROWSER=1 (make test SKIP_BROWSER=1) installs nothing; the browser test is then skipped.
+browser:  ## Install Debian's chromium and chromium-driver for the dashboard's browser test (as root)
+	@if [ -n "$${SKIP_BROWSER:-}" ]; then \
+		echo "browser: SKIP_BROWSER is set; nothing installed (the browser test skips without chromium)"; \
+	elif [ -x /usr/bin/chromium ]; then \
 		echo "browser: /usr/bin/chromium is installed"; \
 	elif ! command -v apt-get >/dev/null 2>&1; then \
 		echo "browser: no apt-get here; install chromium yourself, or the dashboard's browser test is skipped"; \
@@ -66,7 +73,7 @@ browser:  ## Install Debian's chromium and chromium-driver for the dashboard's b
 		|| echo "browser: apt-get failed; the dashboard's browser test is skipped"; \
 	fi
 
-test: lint typecheck spec check-generated browser pytest  ## Every check, then the test suite
+test: lint typecheck spec check-generated docs browser pytest  ## Every check, the docs, then the test suite
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py

@@ -210,9 +210,17 @@ class Credentials:
 class Memory:
     """One memory of a user, with its content decrypted.
 
-    The content, title, summary and tags are the user's own words: they never appear in the
-    repr. ``content`` is None only in what ``update_memory`` returns when the content was not
-    changed (the API does not send content back).
+    The repr shows the id, the title, the tags and the scores, and hides ``content`` and
+    ``summary``: the content is the one field encrypted end to end (the server never sees it),
+    so it must not reach a log line or a traceback as plaintext, and the summary is hidden with it
+    because it usually restates the content. Title and tags are shown because they are labels the
+    server stores and searches unencrypted anyway (keep secrets out of them), they are what makes
+    a repr tell memories apart, and a :class:`Tag` shows its name too. ``tag_ids`` are left out
+    of the repr: the tag names say the same.
+
+    ``content`` is None only in what ``update_memory`` returns when the content was not changed:
+    the API answers an update without the content, and the SDK does not guess it (read it with
+    ``get_memory``).
 
     Attributes:
         id: The memory's id.
@@ -232,10 +240,10 @@ class Memory:
     id: str
     user_id: UUID
     content: str | None = attrs.field(repr=False)
-    title: str | None = attrs.field(default=None, repr=False)
+    title: str | None = None
     summary: str | None = attrs.field(default=None, repr=False)
-    tags: tuple[str, ...] = attrs.field(default=(), repr=False)
-    tag_ids: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    tag_ids: tuple[str, ...] = attrs.field(default=(), repr=False)
     importance: float | None = None
     confidence: float | None = None
     source: str | None = None
@@ -247,10 +255,13 @@ class Memory:
 class Tag:
     """A tag of a user's memories (tags are created by naming them on a memory).
 
+    The repr shows the id and the name (a label the server stores unencrypted, as a
+    :class:`Memory`'s repr shows its tags); the description is left out.
+
     Attributes:
         id: The tag's id.
-        name: Its name (not in the repr: it is the user's own word).
-        description: Its description, if any.
+        name: Its name.
+        description: Its description, if any (not in the repr).
         color: Its color, ``#RRGGBB``.
         is_enabled: Whether it is enabled.
         created_at: When it was created.
@@ -258,7 +269,7 @@ class Tag:
     """
 
     id: str
-    name: str = attrs.field(repr=False)
+    name: str
     description: str | None = attrs.field(repr=False)
     color: str
     is_enabled: bool

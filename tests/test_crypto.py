@@ -133,6 +133,20 @@ def test_decrypt_recovers_the_vector(vector: dict[str, Any]) -> None:
     assert not keyring.needs_reencryption(envelope)
 
 
+def test_envelope_helpers_are_public() -> None:
+    """is_envelope and envelope_key_version, which docs/encryption.md documents, import from
+    memoram_async and read a vector's header without a key."""
+    from memoram_async import envelope_key_version as public_key_version
+    from memoram_async import is_envelope as public_is_envelope
+
+    vector = VECTORS["positive"][0]
+    assert public_is_envelope(vector["envelope"])
+    assert not public_is_envelope("plain text")
+    assert public_key_version(vector["envelope"]) == vector["key_version"]
+    with pytest.raises(DecryptionError):
+        public_key_version("plain text")
+
+
 @pytest.mark.parametrize("vector", by_name("large"))
 def test_large_vector_both_directions(vector: dict[str, Any]) -> None:
     """The 1 MiB recipe encrypts to the recorded digest, and that envelope decrypts back."""

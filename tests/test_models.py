@@ -89,8 +89,8 @@ def test_current_version_cannot_also_be_a_previous_key() -> None:
         credentials(key_version=1, previous_keys={1: OTHER_KEY})
 
 
-def test_memory_repr_hides_personal_text() -> None:
-    """Content, title, summary and tags never appear in a Memory's repr."""
+def test_memory_repr_hides_content_and_summary_and_shows_labels() -> None:
+    """Content and summary never appear in a Memory's repr; id, title and tag names do."""
     memory = Memory(
         id="mem_1",
         user_id=UUID(USER_ID),
@@ -98,11 +98,15 @@ def test_memory_repr_hides_personal_text() -> None:
         title="diary title",
         summary="diary summary",
         tags=("health",),
+        tag_ids=("tag_123",),
     )
-    text = repr(memory)
-    for private in ("my secret diary", "diary title", "diary summary", "health"):
-        assert private not in text
-    assert "mem_1" in text
+    for text in (repr(memory), str(memory)):
+        assert "my secret diary" not in text
+        assert "diary summary" not in text
+        assert "tag_123" not in text
+        assert "id='mem_1'" in text
+        assert "title='diary title'" in text
+        assert "tags=('health',)" in text
 
 
 def blob(**fields: Any) -> api.MemoryBlob:
@@ -181,7 +185,7 @@ def test_credentials_from_api_with_bad_key_is_a_shape_error() -> None:
 
 
 def test_tag_conversion() -> None:
-    """Tags convert; name and description stay out of the repr; is_enabled must be a bool."""
+    """Tags convert; the repr shows the name, not the description; is_enabled must be a bool."""
     wire = {
         "id": "tag_1",
         "name": "grief",
@@ -193,7 +197,7 @@ def test_tag_conversion() -> None:
     }
     tag = tag_from_api(api.Tag.from_dict(wire))
     assert tag.name == "grief"
-    assert "grief" not in repr(tag)
+    assert "id='tag_1', name='grief'" in repr(tag)
     assert "private words" not in repr(tag)
     with pytest.raises(ResponseShapeError):
         tag_from_api(api.Tag.from_dict({**wire, "is_enabled": "yes"}))

@@ -154,6 +154,43 @@ def test_memoram_local_fixture(project: pytest.Pytester) -> None:
     result.assert_outcomes(passed=5)
 
 
+REJECT_NEXT_TESTS = """
+import asyncio
+
+import pytest
+
+from memoram_async import AccessDeniedError, MemoramClient
+
+
+async def test_reject_next_refuses_what_the_app_waits_for(memoram_local) -> None:
+    async def app_connects() -> str:
+        async with MemoramClient() as client:  # from the environment the fixture set
+            request = await client.request_access("mk_frank", reason="test")
+            await client.wait_for_approval(request.id, timeout=10)
+            return request.id
+
+    task = asyncio.create_task(app_connects())
+    rejected = await memoram_local.reject_next(timeout=10)
+    with pytest.raises(AccessDeniedError):
+        await task
+    assert await memoram_local.pending() == []
+    request = await memoram_local.client.get_access_request(rejected)
+    assert request.status == "rejected"
+
+
+async def test_reject_next_times_out_when_nothing_is_pending(memoram_local) -> None:
+    with pytest.raises(TimeoutError):
+        await memoram_local.reject_next(timeout=0.2)
+"""
+
+
+def test_reject_next(project: pytest.Pytester) -> None:
+    """reject_next() waits for the app's pending request, rejects it, and times out on none."""
+    project.makepyfile(test_reject_next=REJECT_NEXT_TESTS)
+    result = project.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=2)
+
+
 def test_memoram_respx_fixture(project: pytest.Pytester) -> None:
     """memoram_respx: token routed, valid encrypted bodies, errors, unrouted calls fail."""
     project.makepyfile(test_mocked=RESPX_TESTS)

@@ -4,7 +4,8 @@ Two fixtures, both async (they need pytest-asyncio, in auto or strict mode):
 
 - ``memoram_local``: a fresh local Memoram server on a free loopback port (real HTTP), a
   configured client, and the user's side of the access flow (``approve``, ``reject``,
-  ``revoke``, ``approve_next``, ``approved_user``). Needs ``memoram-async[local]``. Options
+  ``revoke``, ``approve_next``, ``reject_next``, ``pending``, ``rotate_key``,
+  ``approved_user``; all coroutines, to ``await``). Needs ``memoram-async[local]``. Options
   of the server come from a marker: ``@pytest.mark.memoram_local(auto_approve=True,
   faults="error_rate=0.2", seed=1)``.
 - ``memoram_respx``: the API mocked with respx at a fake ``https`` URL, a valid token already

@@ -103,20 +103,35 @@ class MemoramLocal:
 
         For code under test that asks and then waits itself::
 
-            app_task = asyncio.create_task(app.connect(memory_key))
+            app_task = asyncio.create_task(connect(memoram_local.client, memory_key))
             await memoram_local.approve_next()
             await app_task
 
         Raises:
             TimeoutError: No request became pending within ``timeout`` seconds.
         """
+        request_id = await self._next_pending(timeout)
+        await self.server.aapprove(request_id)
+        return request_id
+
+    async def reject_next(self, *, timeout: float = 10.0) -> str:  # noqa: ASYNC109
+        """Wait until an access request is pending, reject it, and return its id.
+
+        The user's "no": the app's ``wait_for_approval`` then raises ``AccessDeniedError``.
+
+        Raises:
+            TimeoutError: No request became pending within ``timeout`` seconds.
+        """
+        request_id = await self._next_pending(timeout)
+        await self.server.areject(request_id)
+        return request_id
+
+    async def _next_pending(self, timeout: float) -> str:  # noqa: ASYNC109
         # The request appears in another thread's database: polling is the only signal.
         async with asyncio.timeout(timeout):
             while not (pending := await self.pending()):  # noqa: ASYNC110
                 await asyncio.sleep(_APPROVE_NEXT_POLL)
-        request_id = pending[-1]  # the oldest one
-        await self.server.aapprove(request_id)
-        return request_id
+        return pending[-1]  # the oldest one
 
     async def rotate_key(self, user: UserMemories | UUID | str) -> int:
         """Give the user a new encryption key, as Memoram does on rotation; returns its version."""

@@ -24,7 +24,10 @@ from memoram_async import (
     Tag,
     UserMemories,
     ValidationError,
+    envelope_key_version,
+    is_envelope,
 )
+from memoram_async.testing import MemoramLocal
 
 
 async def connect(memory_key: str) -> Credentials:
@@ -88,3 +91,18 @@ def handle(error: Exception) -> str:
     if isinstance(error, ValidationError | MemoramError):
         return str(error.outcome_unknown)
     return ""
+
+
+def needs_reencryption(stored_content: str, current_version: int) -> bool:
+    """The envelope helpers read a stored content's key version without a key."""
+    return is_envelope(stored_content) and envelope_key_version(stored_content) < current_version
+
+
+async def play_the_user(memoram_local: MemoramLocal) -> list[str]:
+    """The testing fixture's helpers are coroutines with typed results."""
+    approved: str = await memoram_local.approve_next(timeout=5.0)
+    rejected: str = await memoram_local.reject_next()
+    user: UserMemories = await memoram_local.approved_user("mk_typing")
+    version: int = await memoram_local.rotate_key(user)
+    print(approved, rejected, version, memoram_local.base_url, memoram_local.dashboard_url)
+    return await memoram_local.pending()
