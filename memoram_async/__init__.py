@@ -13,7 +13,7 @@ async with MemoramClient() as client:  # MEMORAM_API_KEY from the environment
 
 from ._client import MemoramClient
 from ._constants import DEFAULT_BASE_URL
-from ._crypto import envelope_key_version, is_envelope
+from ._envelope import envelope_key_version, is_envelope
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
