@@ -33,6 +33,7 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    UnknownAccessStatusError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "ReencryptionResult",
     "Secret",
     "Tag",
+    "UnknownAccessStatusError",
     "UnprocessableEntityError",
     "UserMemories",
     "ValidationError",
