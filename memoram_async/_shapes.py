@@ -313,7 +313,13 @@ def locate_shape_error(exc: BaseException, operation_id: str | None = None) -> R
     schema = OPERATION_SHAPES.get(operation_id or "")
     body = _raw_body(exc)
     located: ResponseShapeError | None = None
-    if body is not None and schema is not None:
+    if isinstance(exc, httpx.DecodingError):
+        located = ResponseShapeError(
+            field="",
+            expected="encoded as its Content-Encoding header says",
+            received="not decodable",
+        )
+    elif body is not None and schema is not None:
         try:
             data = json.loads(body) if body else None
         except RecursionError:
