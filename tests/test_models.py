@@ -138,9 +138,26 @@ def test_memory_from_api_converts_types() -> None:
     ],
 )
 def test_memory_from_api_refuses_wrong_types(fields: dict[str, Any]) -> None:
-    """A field of the wrong type, no id, or another user's memory is a shape error."""
-    with pytest.raises(ResponseShapeError):
+    """A field of the wrong type, no id, or another user's memory is a shape error naming it."""
+    with pytest.raises(ResponseShapeError) as info:
         memory_from_api(blob(**fields), user_id=UUID(USER_ID), content="c")
+    assert info.value.field is not None
+    assert info.value.field.split("[")[0] == next(iter(fields))
+
+
+def test_null_optional_memory_fields_read_as_not_set() -> None:
+    """null for an optional field (user_id, dates, scores, tags) is the same as leaving it out."""
+    nulls = dict.fromkeys(
+        ("user_id", "created_at", "title", "importance", "tags", "tag_ids", "source"), None
+    )
+    wire = api.MemoryBlobResponse.from_dict({"id": "mem_1", **nulls})
+    memory = memory_from_api(wire, user_id=UUID(USER_ID), content="c")
+    assert (memory.title, memory.importance, memory.tags, memory.created_at) == (
+        None,
+        None,
+        (),
+        None,
+    )
 
 
 ACCESS = {
@@ -166,9 +183,22 @@ def test_access_request_conversion_and_repr() -> None:
 
 
 def test_access_request_with_wrong_types_is_a_shape_error() -> None:
-    """A non-string reason is refused."""
-    with pytest.raises(ResponseShapeError):
-        access_request_from_api(api.AccessRequest.from_dict({**ACCESS, "reason": 5}))
+    """A non-string reason or status is refused, naming the field and the type received."""
+    for field, value in (("reason", 5), ("status", 5), ("status", None)):
+        with pytest.raises(ResponseShapeError) as info:
+            access_request_from_api(api.AccessRequest.from_dict({**ACCESS, field: value}))
+        assert (info.value.field, info.value.expected) == (field, "a string")
+
+
+def test_an_unknown_status_is_kept_as_its_string() -> None:
+    """A status a newer API added stays a plain str: equal to its text, never to a member."""
+    request = access_request_from_api(api.AccessRequest.from_dict({**ACCESS, "status": "expired"}))
+    assert request.status == "expired"
+    assert type(request.status) is str
+    assert all(request.status != member for member in AccessRequestStatus)
+    assert request.is_decided
+    known = access_request_from_api(api.AccessRequest.from_dict({**ACCESS, "status": "revoked"}))
+    assert known.status is AccessRequestStatus.REVOKED
 
 
 def test_credentials_from_api_with_bad_key_is_a_shape_error() -> None:
