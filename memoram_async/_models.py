@@ -436,19 +436,44 @@ def access_request_from_api(raw: api.AccessRequest) -> AccessRequest:
 _KNOWN_STATUSES: Final = {member.value: member for member in AccessRequestStatus}
 
 
+def _key_text(value: object, field: str) -> str:
+    """A server-sent key: a non-empty str without whitespace or control characters."""
+    text = _str(value, field)
+    if not text or not text.isprintable() or any(c.isspace() for c in text):
+        received = "an empty string" if not text else "a string with whitespace or controls"
+        raise ResponseShapeError(
+            field=field, expected="a non-empty string without whitespace", received=received
+        )
+    return text
+
+
 def credentials_from_api(raw: api.AccessCredentials) -> Credentials:
     """Credentials from the generated model."""
-    if isinstance(raw.key_version, bool) or not isinstance(raw.key_version, int):
-        raise _bad("key_version", "an integer", raw.key_version)
+    version = raw.key_version
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise _bad("key_version", "an integer", version)
+    if not 0 <= version < 2**32:
+        raise ResponseShapeError(
+            field="key_version", expected="an integer from 0 to 2**32 - 1", received="one outside"
+        )
+    user_id = _opt_uuid(raw.user_id, "user_id")
+    if user_id is None:
+        raise ResponseShapeError(field="user_id", expected="a UUID string", received="null")
+    memory_key = _key_text(raw.memory_key, "memory_key")
+    encryption_key = _key_text(raw.encryption_key, "encryption_key")
     try:
         return Credentials(
-            user_id=_opt_uuid(raw.user_id, "user_id"),
-            memory_key=_str(raw.memory_key, "memory_key"),
-            encryption_key=_str(raw.encryption_key, "encryption_key"),
-            key_version=raw.key_version,
+            user_id=user_id,
+            memory_key=memory_key,
+            encryption_key=encryption_key,
+            key_version=version,
         )
-    except ValidationError as exc:
-        raise ResponseShapeError(f"credentials: {exc.message}") from None
+    except ValidationError:  # only the key's form is left to refuse (InvalidKeyError)
+        raise ResponseShapeError(
+            field="encryption_key",
+            expected="16, 24 or 32 bytes of hex",
+            received="a string that is not such a key",
+        ) from None
 
 
 def tag_from_api(raw: api.Tag) -> Tag:

@@ -74,7 +74,8 @@ class Field:
     """One field the SDK reads.
 
     Attributes:
-        kind: ``string``, ``id`` (a non-empty string), ``date-time``, ``uuid``, ``integer``,
+        kind: ``string``, ``id`` (a non-empty string), ``token`` (a non-empty string without
+            whitespace), ``date-time``, ``uuid``, ``integer``,
             ``number``, ``boolean``, ``array`` or the name of another schema of the table.
         required: Whether an answer without it is refused.
         nullable: Whether null is read as "not set".
@@ -114,7 +115,7 @@ _BLOB_FIELDS: Final = {
 RESPONSE_SHAPES: Final[Mapping[str, Mapping[str, Field]]] = {
     # token_type is not read: the token is always sent as a bearer token.
     "AuthTokenResponse": {
-        "token": _req("string"),
+        "token": _req("token"),
         "expires_at": _req("date-time"),
     },
     # status is an open enum: any string is kept (see AccessRequest.status).
@@ -142,7 +143,7 @@ RESPONSE_SHAPES: Final[Mapping[str, Mapping[str, Field]]] = {
     # cursor, and would end a listing early without saying so.
     "MemoryBlobList": {
         "memoryBlobs": Field("array", required=True, items="MemoryBlob"),
-        "next_cursor": Field("string", required=True, nullable=True),
+        "next_cursor": Field("id", required=True, nullable=True),
     },
     # Nothing is read: the success status says the memory was deleted.
     "DeleteMemoryResponse": {},
@@ -177,6 +178,7 @@ OPERATION_SHAPES: Final[Mapping[str, str]] = {
 _EXPECTED: Final = {
     "string": "a string",
     "id": "a non-empty string",
+    "token": "a non-empty string without whitespace",
     "date-time": "a date-time string",
     "uuid": "a UUID string",
     "integer": "an integer",
@@ -217,11 +219,13 @@ def expected_of(kind: str, *, nullable: bool = False) -> str:
 
 def _kind_problem(value: object, kind: str) -> str | None:
     """What is wrong with ``value`` as a ``kind`` (the received words), or None."""
-    if kind in ("string", "id", "date-time", "uuid"):
+    if kind in ("string", "id", "token", "date-time", "uuid"):
         if not isinstance(value, str):
             return json_type(value)
-        if kind == "id" and not value:
+        if kind in ("id", "token") and not value:
             return "an empty string"
+        if kind == "token" and any(c.isspace() for c in value):
+            return "a string with whitespace"
         if kind == "date-time":
             try:
                 datetime.fromisoformat(value)

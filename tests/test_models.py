@@ -201,13 +201,36 @@ def test_an_unknown_status_is_kept_as_its_string() -> None:
     assert known.status is AccessRequestStatus.REVOKED
 
 
-def test_credentials_from_api_with_bad_key_is_a_shape_error() -> None:
-    """A server-sent key that is not hex is a response problem, not the user's input error."""
-    body = {"user_id": USER_ID, "memory_key": "mk", "encryption_key": "xyz", "key_version": 1}
-    with pytest.raises(ResponseShapeError):
-        credentials_from_api(api.AccessCredentials.from_dict(body))
-    with pytest.raises(ResponseShapeError):
-        credentials_from_api(api.AccessCredentials.from_dict({**body, "key_version": "1"}))
+CREDENTIALS_BODY = {
+    "user_id": USER_ID,
+    "memory_key": "mk",
+    "encryption_key": ENCRYPTION_KEY,
+    "key_version": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("encryption_key", "xyz"),
+        ("encryption_key", "ab" * 5),
+        ("encryption_key", ""),
+        ("memory_key", "m k"),
+        ("memory_key", 5),
+        ("key_version", "1"),
+        ("key_version", -1),
+        ("key_version", 2**40),
+    ],
+)
+def test_credentials_from_api_with_a_bad_field_names_it(field: str, value: object) -> None:
+    """A server-sent credential of the wrong form is a shape error naming the field, never
+    its value (it may be a key)."""
+    wire = api.AccessCredentials.from_dict({**CREDENTIALS_BODY, field: value})
+    with pytest.raises(ResponseShapeError) as info:
+        credentials_from_api(wire)
+    assert info.value.field == field
+    if len(str(value)) > 2:
+        assert str(value) not in str(info.value).replace(field, "")
 
 
 def test_tag_conversion() -> None:

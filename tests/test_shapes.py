@@ -70,7 +70,7 @@ def test_the_table_matches_the_spec(schema: str) -> None:
     table = RESPONSE_SHAPES[schema]
     for name, rule in table.items():
         prop = properties[name]
-        kind = "string" if rule.kind == "id" else rule.kind
+        kind = "string" if rule.kind in ("id", "token") else rule.kind
         assert kind == spec_kind(prop), name
         assert rule.nullable == bool(prop.get("nullable")), name
         if rule.kind == "array":
@@ -98,7 +98,10 @@ PROBLEMS = {
         None,
     ),
     "body not an object": ([BLOB], ("", "an object", "an array")),
-    "required missing": ({"memoryBlobs": []}, ("next_cursor", "a string or null", "missing")),
+    "required missing": (
+        {"memoryBlobs": []},
+        ("next_cursor", "a non-empty string or null", "missing"),
+    ),
     "required null": (
         {"memoryBlobs": None, "next_cursor": None},
         ("memoryBlobs", "an array", "null"),
@@ -110,6 +113,10 @@ PROBLEMS = {
     "item of a string list": (
         {"memoryBlobs": [{**BLOB, "tags": ["a", 3]}], "next_cursor": None},
         ("memoryBlobs[0].tags[1]", "a string", "an integer"),
+    ),
+    "empty cursor": (
+        {"memoryBlobs": [], "next_cursor": ""},
+        ("next_cursor", "a non-empty string or null", "an empty string"),
     ),
     "empty id": (
         {"memoryBlobs": [{**BLOB, "id": ""}], "next_cursor": None},
@@ -223,3 +230,15 @@ def test_json_type_gives_the_type_never_the_value(value: object, words: str) -> 
 def test_field_defaults_are_optional_and_not_nullable() -> None:
     """A bare Field is optional and refuses null."""
     assert Field("string") == Field("string", required=False, nullable=False, items=None)
+
+
+@pytest.mark.parametrize(
+    ("token", "received"), [("", "an empty string"), ("a b", "a string with whitespace")]
+)
+def test_a_token_must_be_one_word(token: str, received: str) -> None:
+    """A token the SDK could not send as a bearer token is named as broken."""
+    problem = first_problem(
+        {"token": token, "expires_at": "2026-01-01T00:00:00Z"}, "AuthTokenResponse"
+    )
+    assert problem is not None
+    assert (problem.field, problem.received) == ("token", received)
