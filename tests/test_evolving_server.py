@@ -359,6 +359,19 @@ ACCESS_ONE: Final = r"/access-requests/[^/]+"
 BLOBS: Final = r"/memory-blobs"
 BLOB_ONE: Final = r"/memory-blobs/[^/]+"
 
+OPTIONAL_MEMORY_FIELDS: Final = (
+    "user_id",
+    "created_at",
+    "updated_at",
+    "title",
+    "summary",
+    "tags",
+    "tag_ids",
+    "importance",
+    "confidence",
+    "source",
+)
+
 # Changes a newer server may make that must not break anything.
 COMPATIBLE: Final = {
     "unknown fields at every level": [Rule("*", ANY_PATH, add_unknown_fields)],
@@ -371,38 +384,13 @@ COMPATIBLE: Final = {
         Rule("DELETE", BLOB_ONE, drop_fields("id", "deleted")),
     ],
     "optional fields missing": [
-        Rule(
-            "*",
-            r"/memory-blobs.*",
-            drop_fields(
-                "user_id",
-                "created_at",
-                "updated_at",
-                "title",
-                "summary",
-                "tags",
-                "tag_ids",
-                "importance",
-                "confidence",
-                "source",
-            ),
-        ),
+        Rule("*", r"/memory-blobs.*", drop_fields(*OPTIONAL_MEMORY_FIELDS)),
         Rule("GET", r"/tags.*", drop_fields("description")),
         Rule("GET", r"/access-requests(/[^/]+)?", drop_fields("user_id")),
     ],
     "optional fields null": [
-        Rule(
-            "GET",
-            r"/memory-blobs.*",
-            null_fields(
-                "user_id",
-                "created_at",
-                "updated_at",
-                "summary",
-                "tag_ids",
-                "confidence",
-            ),
-        ),
+        Rule("*", r"/memory-blobs.*", null_fields(*OPTIONAL_MEMORY_FIELDS)),
+        Rule("GET", r"/access-requests(/[^/]+)?", null_fields("user_id")),
         Rule("GET", r"/tags.*", null_fields("description")),
     ],
 }
