@@ -34,6 +34,7 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    UnknownAccessStatusError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "ReencryptionResult",
     "Secret",
     "Tag",
+    "UnknownAccessStatusError",
     "UnprocessableEntityError",
     "UserMemories",
     "ValidationError",

@@ -33,6 +33,7 @@ from ._errors import (
     MemoramError,
     PermissionDeniedError,
     RateLimitError,
+    UnknownAccessStatusError,
     ValidationError,
 )
 from ._http import Options, Session
@@ -332,6 +333,7 @@ class MemoramClient:
         Raises:
             AccessDeniedError: The user rejected the request (or revoked it).
             ApprovalTimeoutError: Still pending after ``timeout`` seconds.
+            UnknownAccessStatusError: The request has a status this SDK does not know.
             ValidationError: Bad arguments.
         """
         request_id = check_id(request_id, "request_id")
@@ -359,7 +361,10 @@ class MemoramClient:
                 if request.status is AccessRequestStatus.APPROVED:
                     return request
                 if request.status in _DENIED:
-                    raise AccessDeniedError(request_id, request.status.value)
+                    raise AccessDeniedError(request_id, str(request.status))
+                if request.status is not AccessRequestStatus.PENDING:
+                    # A status a newer API added: not pending, so waiting cannot end well.
+                    raise UnknownAccessStatusError(request_id, request.status)
                 failure = None
             remaining = deadline - session.clock()
             if remaining <= 0:
@@ -405,7 +410,7 @@ class MemoramClient:
                     error_code=denied.error_code,
                 ) from None
             if status in _DENIED:
-                raise AccessDeniedError(request_id, status.value) from None
+                raise AccessDeniedError(request_id, str(status)) from None
             raise
 
 

@@ -7,6 +7,7 @@
     ├── DecryptionError                          content that is not a valid envelope for this user
     ├── AccessDeniedError                        the user rejected or revoked the access request
     ├── ApprovalTimeoutError (also TimeoutError) wait_for_approval() ran out of time
+    ├── UnknownAccessStatusError                 wait_for_approval() met a status it does not know
     ├── APIResponseValidationError               a response that does not match openapi.yaml
     ├── APIConnectionError                       no answer: refused, reset, dropped
     │   └── APITimeoutError
@@ -117,6 +118,28 @@ class ApprovalTimeoutError(MemoramError, TimeoutError):
         self.timeout = timeout
 
 
+class UnknownAccessStatusError(MemoramError):
+    """``wait_for_approval()`` met a status this SDK does not know (added by a newer API).
+
+    The request is no longer pending, so waiting stops at once instead of polling until the
+    timeout.
+
+    Attributes:
+        request_id: The access request's id.
+        status: The status, as the server sent it.
+    """
+
+    def __init__(self, request_id: str, status: str) -> None:
+        shown = "".join(c for c in status[:40] if c.isprintable())
+        super().__init__(
+            f"Access request {request_id} has the status {shown!r}, which this version of "
+            "memoram-async does not know; it is no longer pending, so wait_for_approval() "
+            "stopped. Read it with get_access_request(), or upgrade memoram-async."
+        )
+        self.request_id = request_id
+        self.status = status
+
+
 class APIError(MemoramError):
     """An error in a request to the Memoram API.
 
@@ -138,6 +161,11 @@ class APIResponseValidationError(APIError):
 
     Attributes:
         status_code: The HTTP status of the answer.
+        field: The path of the broken field, e.g. ``memoryBlobs[3].importance`` (``""`` for the
+            body as a whole), or None when it could not be told.
+        expected: What the field should be, e.g. ``"a number"``.
+        received: The JSON type found instead, e.g. ``"a string"`` or ``"missing"`` (never
+            the value: it may be a secret).
     """
 
     def __init__(
@@ -148,6 +176,9 @@ class APIResponseValidationError(APIError):
         path: str,
         status_code: int,
         outcome_unknown: bool = False,
+        field: str | None = None,
+        expected: str | None = None,
+        received: str | None = None,
     ) -> None:
         super().__init__(
             f"{method} {path} answered {status_code} with an unexpected body: {message}.",
@@ -156,6 +187,9 @@ class APIResponseValidationError(APIError):
             outcome_unknown=outcome_unknown,
         )
         self.status_code = status_code
+        self.field = field
+        self.expected = expected
+        self.received = received
 
 
 class APIConnectionError(APIError):

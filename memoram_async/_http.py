@@ -57,6 +57,7 @@ from ._models import ResponseShapeError, expect
 from ._operations import CREATE_TOKEN, Operation
 from ._retry import is_retryable, may_have_been_processed, parse_retry_after, retry_delay
 from ._secret import Secret
+from ._shapes import locate_shape_error
 
 T = TypeVar("T")
 Parse = Callable[[Response[Any]], T]
@@ -534,7 +535,12 @@ class Session:
         op: Operation, path: str, exc: BaseException, outcome_unknown: bool
     ) -> APIResponseValidationError:
         status = exc.status_code if isinstance(exc, UnexpectedStatus) else _ANSWERED.get()
-        what = "an undocumented status" if isinstance(exc, UnexpectedStatus) else type(exc).__name__
+        if isinstance(exc, UnexpectedStatus):
+            what, shape = "an undocumented status", None
+        else:
+            # The broken field, the type expected and the type received (never a value).
+            shape = locate_shape_error(exc, op.operation_id)
+            what = str(shape)
         return APIResponseValidationError(
             what,
             method=op.method,
@@ -542,6 +548,9 @@ class Session:
             status_code=status,
             # A create answered with a broken body did reach the server and may have run.
             outcome_unknown=op.create or outcome_unknown,
+            field=shape.field if shape else None,
+            expected=shape.expected if shape else None,
+            received=shape.received if shape else None,
         )
 
     # -- tokens ------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from ._operations import (
 from ._pagination import MemoryIterator, Page
 from ._validation import (
     check_content,
+    check_encodable,
     check_id,
     check_optional_text,
     check_page_size,
@@ -316,7 +317,7 @@ class UserMemories:
             if value is not NOT_GIVEN:
                 if not isinstance(value, str):
                     raise ValidationError(f"{name} must be a str (use '' to clear it)")
-                fields[name] = value
+                fields[name] = check_encodable(value, name)
         if tags is not NOT_GIVEN:
             fields["tags"] = list(check_tags(tags))
         if importance is not NOT_GIVEN:

@@ -35,6 +35,21 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+def check_encodable(value: str, name: str) -> str:
+    """``value`` if UTF-8 can encode it: a lone surrogate (from a bad decode or a JSON ``\\ud800``)
+    would fail only while the request is written, after the call had started."""
+    if value.isascii():  # O(1) in CPython: the common case costs nothing
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"{name} cannot be sent: character {exc.start} is a lone surrogate, which UTF-8 "
+            "cannot encode (was the text decoded with errors='surrogateescape'?)"
+        ) from None
+    return value
+
+
 def check_uuid(value: object, name: str) -> UUID:
     """A UUID, or its text in any form ``uuid.UUID`` accepts."""
     if isinstance(value, UUID):
@@ -76,6 +91,7 @@ def check_secret_text(value: object, name: str) -> Secret:
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not text:
         raise ValidationError(f"{name} must not be empty")
+    check_encodable(text, name)
     if not text.isprintable() or _SPACE.search(text):
         raise ValidationError(f"{name} must not contain whitespace or control characters")
     return value if isinstance(value, Secret) else Secret(text)
@@ -99,20 +115,22 @@ def check_reason(value: object) -> str:
         raise ValidationError(
             f"reason is {len(value)} characters long; at most {REASON_MAX_LENGTH} are allowed"
         )
-    return value
+    return check_encodable(value, "reason")
 
 
 def check_content(value: object) -> str:
     """Memory content: any str (it may be empty)."""
     if not isinstance(value, str):
         raise ValidationError(f"content must be a str, not {_type_name(value)}")
-    return value
+    return check_encodable(value, "content")
 
 
 def check_optional_text(value: object, name: str) -> str | None:
     """An optional text field (title, summary, source, search): a str or None."""
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return check_encodable(value, name)
     raise ValidationError(f"{name} must be a str or None, not {_type_name(value)}")
 
 
@@ -141,7 +159,7 @@ def check_tag(value: object, name: str = "tag") -> str:
         raise ValidationError(f"{name} must not contain a comma")
     if value != value.strip():
         raise ValidationError(f"{name} must not start or end with whitespace")
-    return value
+    return check_encodable(value, name)
 
 
 def check_tags(value: object, name: str = "tags") -> tuple[str, ...]:

@@ -9,7 +9,10 @@ bad ``Retry-After``, ``Date``, ``Content-Encoding`` and request-id headers.
 
 The promise checked: every call returns a value or raises a ``MemoramError`` subclass (never a
 ``KeyError``, ``TypeError``, a generated-client or an httpx exception), and none outlives a guard
-far beyond its timeout. Retries and polls sleep instantly, so a hang is a real one.
+far beyond its timeout. Retries and polls sleep instantly, so a hang is a real one. A body that
+cannot be read is an ``APIResponseValidationError`` that names the broken field (its ``field``
+is set: a path such as ``memoryBlobs[0].importance``, or ``""`` for the body as a whole); only
+a success status the operation does not document leaves it unset.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from fake_api import ENCRYPTION_KEY, USER_ID, FakeAPI, credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memoram_async import MemoramClient, MemoramError, UserMemories
+from memoram_async import APIResponseValidationError, MemoramClient, MemoramError, UserMemories
 
 # A call (with its instant retries) that takes longer than this is hung.
 CASE_GUARD: Final = 20.0
@@ -376,6 +379,16 @@ async def run_case(op: Operation, answers: list[Answer]) -> object:
         return await outcome_of(op.run(api, client, user), CASE_GUARD)
 
 
+def unnamed_shape_error(outcome: object) -> bool:
+    """Whether ``outcome`` is a shape error that does not name the broken field (a defect,
+    unless the status was a success the operation does not document)."""
+    return (
+        isinstance(outcome, APIResponseValidationError)
+        and outcome.field is None
+        and "an undocumented status" not in str(outcome)
+    )
+
+
 def describe(outcome: object) -> str:
     """What a case ended in, for messages."""
     if isinstance(outcome, BaseException):
@@ -405,6 +418,8 @@ def hostile_check(
             result.record(outcome)
         if isinstance(outcome, BaseException) and not isinstance(outcome, MemoramError):
             raise AssertionError(f"{op.name}: {describe(outcome)} ({error_kind(outcome)})")
+        if unnamed_shape_error(outcome):
+            raise AssertionError(f"{op.name}: the broken field is not named: {describe(outcome)}")
 
     return check
 

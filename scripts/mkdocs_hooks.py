@@ -27,6 +27,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 MORE_PAGES = [
     {"The encryption envelope": "encryption.md"},
     {"Regenerating the client": "regenerating.md"},
+    {"The tolerant reader": "tolerant-reader.md"},
 ]
 REFERENCE_PAGES = [
     {"Client and user": "reference/client.md"},

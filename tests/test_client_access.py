@@ -16,6 +16,7 @@ from memoram_async import (
     Credentials,
     NotFoundError,
     PermissionDeniedError,
+    UnknownAccessStatusError,
 )
 
 
@@ -74,6 +75,17 @@ async def test_wait_for_approval_raises_access_denied(decision: str) -> None:
             await client.wait_for_approval(request_id)
     assert info.value.status == decision
     assert info.value.request_id == request_id
+
+
+async def test_wait_for_approval_stops_at_a_status_it_does_not_know() -> None:
+    """A status a newer API added ends the wait at once with UnknownAccessStatusError."""
+    fake, request_id = await polling_fake("expired", after=2)
+    async with fake.client() as client:
+        with pytest.raises(UnknownAccessStatusError) as info:
+            await client.wait_for_approval(request_id, timeout=300)
+    assert (info.value.status, info.value.request_id) == ("expired", request_id)
+    assert "'expired'" in str(info.value)
+    assert fake.count("GET", f"/access-requests/{request_id}") == 3
 
 
 async def test_wait_for_approval_times_out() -> None:

@@ -202,13 +202,13 @@ HOSTILE = {
             "total": 1,
         },
     ),
-    "unknown status enum": httpx.Response(
+    "status not a string": httpx.Response(
         200,
         json={
             "items": [
                 {
                     "id": "a",
-                    "status": "maybe",
+                    "status": 7,
                     "reason": "r",
                     "memoryKey": "k",
                     "aiConnectorId": "c",
@@ -226,17 +226,35 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("response", HOSTILE.values(), ids=HOSTILE.keys())
-async def test_broken_success_bodies_are_response_validation_errors(
-    response: httpx.Response,
-) -> None:
-    """A 200 whose body does not match the spec raises APIResponseValidationError, nothing else."""
+# The field each broken body above is reported at ("" is the body as a whole).
+HOSTILE_FIELDS = {
+    "html 200": "",
+    "truncated json": "",
+    "wrong types": "items",
+    "missing fields": "items[0].status",
+    "item wrong type": "items[0]",
+    "json list": "",
+    "json null": "",
+    "error body on 200": "items",
+    "bad date": "items[0].createdAt",
+    "status not a string": "items[0].status",
+    "deep nesting": "",
+    "not utf8": "",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE, ids=HOSTILE.keys())
+async def test_broken_success_bodies_are_response_validation_errors(name: str) -> None:
+    """A 200 whose body does not match the spec raises APIResponseValidationError naming the
+    broken field, nothing else."""
     fake = FakeAPI()
-    fake.fail("GET", "/access-requests", response)
+    fake.fail("GET", "/access-requests", HOSTILE[name])
     async with fake.client() as client:
         with pytest.raises(APIResponseValidationError) as info:
             await client.list_access_requests()
     assert info.value.status_code == 200
+    assert info.value.field == HOSTILE_FIELDS[name]
+    assert "(listAccessRequests)" in str(info.value)
 
 
 ODD_STATUSES = {

@@ -11,7 +11,17 @@ import pytest
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from _chaos_hostile import OPERATIONS, Answer, Operation, hostile_check, run_case
+import json
+from typing import Any
+
+from _chaos_hostile import (
+    OPERATIONS,
+    Answer,
+    Operation,
+    hostile_check,
+    run_case,
+    unnamed_shape_error,
+)
 
 from memoram_async import (
     APIConnectionError,
@@ -90,3 +100,63 @@ async def test_a_body_cut_off_is_a_connection_error_not_a_hang() -> None:
     outcome = await run_case(op, [cut, cut, cut])
     assert not isinstance(outcome, httpx.HTTPError)
     assert type(outcome) is APIConnectionError, outcome
+
+
+# Per operation: where its answer is broken, the wrong-typed value put there, and the field
+# the error must name.
+BROKEN_FIELD: dict[str, tuple[tuple[str | int, ...], Any, str]] = {
+    "token": (("expires_at",), 5, "expires_at"),
+    "request_access": (("createdAt",), 5, "createdAt"),
+    "get_access_request": (("status",), [], "status"),
+    "list_access_requests": (("items", 0, "reason"), 5, "items[0].reason"),
+    "wait_for_approval": (("status",), {}, "status"),
+    "get_credentials": (("key_version",), "1", "key_version"),
+    "create_memory": (("importance",), "high", "importance"),
+    "get_memory": (("content",), 5, "content"),
+    "list_memories": (("memoryBlobs", 0, "tags"), "a", "memoryBlobs[0].tags"),
+    "update_memory": (("tag_ids",), [1], "tag_ids[0]"),
+    "delete_memory": ((), [1], ""),
+    "list_tags": (("items", 0, "color"), 5, "items[0].color"),
+    "get_tag": (("is_enabled",), "yes", "is_enabled"),
+    "reencrypt_memories": (("memoryBlobs", 0, "content"), None, "memoryBlobs[0].content"),
+}
+
+
+def broken(template: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """A copy of ``template`` with ``value`` at ``path`` (the whole body for ``()``)."""
+    if not path:
+        return value
+    body = json.loads(json.dumps(template))
+    target = body
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return body
+
+
+def test_every_operation_has_a_broken_field_case() -> None:
+    """The named-field cases cover every hostile operation."""
+    assert set(BROKEN_FIELD) == {op.name for op in OPERATIONS}
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=[op.name for op in OPERATIONS])
+async def test_a_broken_field_is_named_in_the_error(op: Operation) -> None:
+    """One field of the wrong type: the error's ``field`` and message name it, not its value."""
+    path, value, field = BROKEN_FIELD[op.name]
+    status = 201 if op.method == "POST" and op.name != "token" else 200
+    body = json.dumps(broken(op.template, path, value)).encode()
+    outcome = await run_case(op, [Answer(status, JSON, body)])
+    assert isinstance(outcome, APIResponseValidationError), outcome
+    assert outcome.field == field
+    assert f"{field or 'the body'} should be" in str(outcome)
+    assert not unnamed_shape_error(outcome)
+
+
+def test_the_field_check_is_not_blind() -> None:
+    """A shape error without a field fails the fuzzing's check; an undocumented status does not."""
+    unnamed = APIResponseValidationError("TypeError", method="GET", path="/tags", status_code=200)
+    undocumented = APIResponseValidationError(
+        "an undocumented status", method="POST", path="/memory-blobs", status_code=200
+    )
+    assert unnamed_shape_error(unnamed)
+    assert not unnamed_shape_error(undocumented)

@@ -142,9 +142,26 @@ def test_memory_from_api_converts_types() -> None:
     ],
 )
 def test_memory_from_api_refuses_wrong_types(fields: dict[str, Any]) -> None:
-    """A field of the wrong type, no id, or another user's memory is a shape error."""
-    with pytest.raises(ResponseShapeError):
+    """A field of the wrong type, no id, or another user's memory is a shape error naming it."""
+    with pytest.raises(ResponseShapeError) as info:
         memory_from_api(blob(**fields), user_id=UUID(USER_ID), content="c")
+    assert info.value.field is not None
+    assert info.value.field.split("[")[0] == next(iter(fields))
+
+
+def test_null_optional_memory_fields_read_as_not_set() -> None:
+    """null for an optional field (user_id, dates, scores, tags) is the same as leaving it out."""
+    nulls = dict.fromkeys(
+        ("user_id", "created_at", "title", "importance", "tags", "tag_ids", "source"), None
+    )
+    wire = api.MemoryBlobResponse.from_dict({"id": "mem_1", **nulls})
+    memory = memory_from_api(wire, user_id=UUID(USER_ID), content="c")
+    assert (memory.title, memory.importance, memory.tags, memory.created_at) == (
+        None,
+        None,
+        (),
+        None,
+    )
 
 
 ACCESS = {
@@ -170,18 +187,54 @@ def test_access_request_conversion_and_repr() -> None:
 
 
 def test_access_request_with_wrong_types_is_a_shape_error() -> None:
-    """A non-string reason is refused."""
-    with pytest.raises(ResponseShapeError):
-        access_request_from_api(api.AccessRequest.from_dict({**ACCESS, "reason": 5}))
+    """A non-string reason or status is refused, naming the field and the type received."""
+    for field, value in (("reason", 5), ("status", 5), ("status", None)):
+        with pytest.raises(ResponseShapeError) as info:
+            access_request_from_api(api.AccessRequest.from_dict({**ACCESS, field: value}))
+        assert (info.value.field, info.value.expected) == (field, "a string")
 
 
-def test_credentials_from_api_with_bad_key_is_a_shape_error() -> None:
-    """A server-sent key that is not hex is a response problem, not the user's input error."""
-    body = {"user_id": USER_ID, "memory_key": "mk", "encryption_key": "xyz", "key_version": 1}
-    with pytest.raises(ResponseShapeError):
-        credentials_from_api(api.AccessCredentials.from_dict(body))
-    with pytest.raises(ResponseShapeError):
-        credentials_from_api(api.AccessCredentials.from_dict({**body, "key_version": "1"}))
+def test_an_unknown_status_is_kept_as_its_string() -> None:
+    """A status a newer API added stays a plain str: equal to its text, never to a member."""
+    request = access_request_from_api(api.AccessRequest.from_dict({**ACCESS, "status": "expired"}))
+    assert request.status == "expired"
+    assert type(request.status) is str
+    assert all(request.status != member for member in AccessRequestStatus)
+    assert request.is_decided
+    known = access_request_from_api(api.AccessRequest.from_dict({**ACCESS, "status": "revoked"}))
+    assert known.status is AccessRequestStatus.REVOKED
+
+
+CREDENTIALS_BODY = {
+    "user_id": USER_ID,
+    "memory_key": "mk",
+    "encryption_key": ENCRYPTION_KEY,
+    "key_version": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("encryption_key", "xyz"),
+        ("encryption_key", "ab" * 5),
+        ("encryption_key", ""),
+        ("memory_key", "m k"),
+        ("memory_key", 5),
+        ("key_version", "1"),
+        ("key_version", -1),
+        ("key_version", 2**40),
+    ],
+)
+def test_credentials_from_api_with_a_bad_field_names_it(field: str, value: object) -> None:
+    """A server-sent credential of the wrong form is a shape error naming the field, never
+    its value (it may be a key)."""
+    wire = api.AccessCredentials.from_dict({**CREDENTIALS_BODY, field: value})
+    with pytest.raises(ResponseShapeError) as info:
+        credentials_from_api(wire)
+    assert info.value.field == field
+    if len(str(value)) > 2:
+        assert str(value) not in str(info.value).replace(field, "")
 
 
 def test_tag_conversion() -> None:

@@ -227,3 +227,67 @@ def test_helpers_return_normalised_values() -> None:
     assert check_page_size(100) == 100
     assert check_id("mem_1", "memory_id") == "mem_1"
     assert check_timeout(5).read == 5.0
+
+
+LONE = "plainword\ud800"
+# Every text argument with a lone surrogate, and the name its error must give.
+SURROGATE_CALLS: dict[str, tuple[str, Call]] = {
+    "reason": ("reason", lambda c, u: c.request_access("mk", reason=LONE)),
+    "memory_key": ("memory_key", lambda c, u: c.request_access(LONE, reason="r")),
+    "content": ("content", lambda c, u: u.create_memory(LONE)),
+    "title": ("title", lambda c, u: u.create_memory("x", title=LONE)),
+    "summary": ("summary", lambda c, u: u.create_memory("x", summary=LONE)),
+    "source": ("source", lambda c, u: u.create_memory("x", source=LONE)),
+    "tags": ("tags", lambda c, u: u.create_memory("x", tags=["fine", LONE])),
+    "update content": ("content", lambda c, u: u.update_memory("mem_1", content=LONE)),
+    "update title": ("title", lambda c, u: u.update_memory("mem_1", title=LONE)),
+    "update summary": ("summary", lambda c, u: u.update_memory("mem_1", summary=LONE)),
+    "update source": ("source", lambda c, u: u.update_memory("mem_1", source=LONE)),
+    "update tags": ("tags", lambda c, u: u.update_memory("mem_1", tags=[LONE])),
+    "search": ("search", lambda c, u: u.list_memories(search=LONE).__anext__()),
+    "list tags": ("tags", lambda c, u: u.list_memories(tags=[LONE]).__anext__()),
+}
+
+
+def check_surrogate_error(error: ValidationError, name: str) -> None:
+    """The error names the argument and never repeats its text."""
+    assert name in str(error)
+    assert "surrogate" in str(error)
+    assert "plainword" not in str(error)
+    assert "\ud800" not in str(error)
+
+
+@pytest.mark.parametrize("case", SURROGATE_CALLS.values(), ids=SURROGATE_CALLS.keys())
+async def test_a_lone_surrogate_in_any_text_argument_is_refused_before_io(
+    case: tuple[str, Call],
+) -> None:
+    """A lone surrogate is a ValidationError naming the argument; nothing is sent."""
+    name, call = case
+    async with client() as c:
+        with pytest.raises(ValidationError) as info:
+            await call(c, c.user(credentials()))
+    check_surrogate_error(info.value, name)
+
+
+@pytest.mark.parametrize("own_http_client", [False, True], ids=["sdk_pool", "user_http_client"])
+async def test_a_lone_surrogate_reaches_no_local_server(own_http_client: bool) -> None:
+    """Against the local server over loopback, no text argument with a surrogate is sent."""
+    from memoram_async.local import LocalServer
+
+    async with (
+        LocalServer() as server,
+        httpx.AsyncClient(trust_env=False, timeout=10.0) as http,
+    ):
+        options: dict[str, Any] = {"http_client": http} if own_http_client else {}
+        async with MemoramClient(api_key=server.api_key, base_url=server.base_url, **options) as c:
+            request = await c.request_access("memory-key-surrogate", reason="tests")
+            await server.aapprove(request.id)
+            user = c.user(await c.get_credentials(request.id))
+            memory = await user.create_memory("kept")
+            sent = server.stats.requests
+            for name, call in SURROGATE_CALLS.values():
+                with pytest.raises(ValidationError) as info:
+                    await call(c, user)
+                check_surrogate_error(info.value, name)
+            assert server.stats.requests == sent
+            assert [m.id async for m in user.list_memories()] == [memory.id]

@@ -11,6 +11,7 @@ from memoram_async import (
     AccessDeniedError,
     AccessRequest,
     AccessRequestStatus,
+    APIResponseValidationError,
     APIStatusError,
     ApprovalTimeoutError,
     Credentials,
@@ -22,6 +23,7 @@ from memoram_async import (
     RateLimitError,
     ReencryptionResult,
     Tag,
+    UnknownAccessStatusError,
     UserMemories,
     ValidationError,
     envelope_key_version,
@@ -36,10 +38,17 @@ async def connect(memory_key: str) -> Credentials:
         request: AccessRequest = await client.request_access(memory_key, reason="Remember things")
         pending: bool = request.status is AccessRequestStatus.PENDING
         assert pending or request.is_decided
+        # An open enum: a status a newer API added is a plain str.
+        status: AccessRequestStatus | str = request.status
+        expired: bool = status == "expired"
+        assert not expired or status not in list(AccessRequestStatus)
         try:
             await client.wait_for_approval(request.id, timeout=60.0)
         except (AccessDeniedError, ApprovalTimeoutError):
             raise
+        except UnknownAccessStatusError as unknown:
+            text: str = unknown.status
+            assert text
         requests: list[AccessRequest] = await client.list_access_requests()
         assert requests
         return await client.get_credentials(request.id)
@@ -88,6 +97,9 @@ def handle(error: Exception) -> str:
         return f"wait {error.retry_after}"
     if isinstance(error, APIStatusError):
         return f"{error.status_code} {error.request_id} {error.method} {error.path}"
+    if isinstance(error, APIResponseValidationError):
+        field: str | None = error.field
+        return f"{field} {error.expected} {error.received}"
     if isinstance(error, ValidationError | MemoramError):
         return str(error.outcome_unknown)
     return ""

@@ -22,7 +22,8 @@ class AccessRequest:
     """
     Attributes:
         id (str):  Example: cm8r8ny2i001mm24853tqfd62.
-        status (AccessRequestStatus):
+        status (AccessRequestStatus | str): An open enum: one of AccessRequestStatus, or a status added later (clients
+            keep it as a string and must not fail on it).
         reason (str):
         memory_key (str):
         ai_connector_id (str): The developer application that asked.
@@ -32,7 +33,7 @@ class AccessRequest:
     """
 
     id: str
-    status: AccessRequestStatus
+    status: AccessRequestStatus | str
     reason: str
     memory_key: str
     ai_connector_id: str
@@ -44,7 +45,11 @@ class AccessRequest:
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        status: str = self.status
+        status: str
+        if isinstance(self.status, str):
+            status = self.status
+        else:
+            status = self.status
 
         reason = self.reason
 
@@ -87,7 +92,18 @@ class AccessRequest:
         d = dict(src_dict)
         id = d.pop("id")
 
-        status = check_access_request_status(d.pop("status"))
+        def _parse_status(data: object) -> AccessRequestStatus | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = check_access_request_status(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AccessRequestStatus | str, data)
+
+        status = _parse_status(d.pop("status"))
 
         reason = d.pop("reason")
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.access_request import AccessRequest
 
@@ -15,14 +17,15 @@ T = TypeVar("T", bound="AccessRequestList")
 
 @_attrs_define
 class AccessRequestList:
-    """
+    """`total` is not required: it is the length of `items`, which clients count themselves.
+
     Attributes:
         items (list[AccessRequest]):
-        total (int):
+        total (int | Unset):
     """
 
     items: list[AccessRequest]
-    total: int
+    total: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +41,10 @@ class AccessRequestList:
         field_dict.update(
             {
                 "items": items,
-                "total": total,
             }
         )
+        if total is not UNSET:
+            field_dict["total"] = total
 
         return field_dict
 
@@ -56,7 +60,7 @@ class AccessRequestList:
 
             items.append(items_item)
 
-        total = d.pop("total")
+        total = d.pop("total", UNSET)
 
         access_request_list = cls(
             items=items,

@@ -7,21 +7,25 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="AuthTokenResponse")
 
 
 @_attrs_define
 class AuthTokenResponse:
-    """
-    Attributes:
-        token (str): The developer JWT.
-        expires_at (datetime.datetime):
-        token_type (str):  Example: Bearer.
+    """`token_type` is not required: clients send the token as a bearer token whatever it says, so a server may leave it
+    out.
+
+        Attributes:
+            token (str): The developer JWT.
+            expires_at (datetime.datetime):
+            token_type (str | Unset):  Example: Bearer.
     """
 
     token: str
     expires_at: datetime.datetime
-    token_type: str
+    token_type: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,9 +41,10 @@ class AuthTokenResponse:
             {
                 "token": token,
                 "expires_at": expires_at,
-                "token_type": token_type,
             }
         )
+        if token_type is not UNSET:
+            field_dict["token_type"] = token_type
 
         return field_dict
 
@@ -50,7 +55,7 @@ class AuthTokenResponse:
 
         expires_at = datetime.datetime.fromisoformat(d.pop("expires_at"))
 
-        token_type = d.pop("token_type")
+        token_type = d.pop("token_type", UNSET)
 
         auth_token_response = cls(
             token=token,

@@ -6,19 +6,22 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="DeleteMemoryResponse")
 
 
 @_attrs_define
 class DeleteMemoryResponse:
-    """
+    """Nothing is required: the success status says the memory was deleted, and clients do not read the body.
+
     Attributes:
-        id (str):
-        deleted (bool):
+        id (str | Unset):
+        deleted (bool | Unset):
     """
 
-    id: str
-    deleted: bool
+    id: str | Unset = UNSET
+    deleted: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -28,21 +31,20 @@ class DeleteMemoryResponse:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "deleted": deleted,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if deleted is not UNSET:
+            field_dict["deleted"] = deleted
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
-        deleted = d.pop("deleted")
+        deleted = d.pop("deleted", UNSET)
 
         delete_memory_response = cls(
             id=id,

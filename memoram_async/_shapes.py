@@ -1,0 +1,344 @@
+"""What this SDK reads from each answer, field by field, and where a broken answer went wrong.
+
+``RESPONSE_SHAPES`` is the tolerant reader's table (``docs/tolerant-reader.md`` explains each
+decision): for every response schema, the fields the SDK reads, their JSON type, whether they
+must be present, and whether null is accepted. Everything else in an answer is ignored, at every
+level. ``tests/test_shapes.py`` checks the table against ``openapi.yaml``.
+
+When an answer cannot be read, :func:`locate_shape_error` walks its raw JSON against the table
+and names the first field that breaks it (``memoryBlobs[3].importance``), what was expected and
+the JSON type received, never the value: values may be secrets or the user's words.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
+from uuid import UUID
+
+import attrs
+import httpx
+from memoram_api.types import Response
+
+
+class ResponseShapeError(ValueError):
+    """A response body that does not match what the SDK reads (internal).
+
+    Attributes:
+        field: The path of the broken field (``memoryBlobs[3].importance``; ``""`` for the body
+            itself), or None when it could not be told.
+        expected: What the field should be (``"a number"``).
+        received: The JSON type found instead (``"a string"``, ``"missing"``), never a value.
+        operation: The operation's ``operationId``, where known.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        expected: str | None = None,
+        received: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.field = field
+        self.expected = expected
+        self.received = received
+        self.operation = operation
+        self._message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.field is not None:
+            where = self.field or "the body"
+            text = f"{where} should be {self.expected} but is {self.received}"
+        else:
+            text = self._message or "it does not match the API description"
+        return f"{text} ({self.operation})" if self.operation else text
+
+    def at(self, operation: str) -> ResponseShapeError:
+        """The same error, naming the operation."""
+        return ResponseShapeError(
+            self._message,
+            field=self.field,
+            expected=self.expected,
+            received=self.received,
+            operation=operation,
+        )
+
+
+@attrs.frozen
+class Field:
+    """One field the SDK reads.
+
+    Attributes:
+        kind: ``string``, ``id`` (a non-empty string), ``token`` (a non-empty string without
+            whitespace), ``date-time``, ``uuid``, ``integer``,
+            ``number``, ``boolean``, ``array`` or the name of another schema of the table.
+        required: Whether an answer without it is refused.
+        nullable: Whether null is read as "not set".
+        items: The kind of an array's items.
+    """
+
+    kind: str
+    required: bool = False
+    nullable: bool = False
+    items: str | None = None
+
+
+def _req(kind: str) -> Field:
+    """A field that must be present and not null."""
+    return Field(kind, required=True)
+
+
+def _opt(kind: str) -> Field:
+    """A field that may be missing or null (both read as "not set")."""
+    return Field(kind, nullable=True)
+
+
+_BLOB_FIELDS: Final = {
+    "id": _req("id"),
+    "user_id": _opt("uuid"),
+    "created_at": _opt("date-time"),
+    "updated_at": _opt("date-time"),
+    "source": _opt("string"),
+    "title": _opt("string"),
+    "summary": _opt("string"),
+    "importance": _opt("number"),
+    "confidence": _opt("number"),
+    "tags": Field("array", nullable=True, items="string"),
+    "tag_ids": Field("array", nullable=True, items="string"),
+}
+
+RESPONSE_SHAPES: Final[Mapping[str, Mapping[str, Field]]] = {
+    # token_type is not read: the token is always sent as a bearer token.
+    "AuthTokenResponse": {
+        "token": _req("token"),
+        "expires_at": _req("date-time"),
+    },
+    # status is an open enum: any string is kept (see AccessRequest.status).
+    "AccessRequest": {
+        "id": _req("string"),
+        "status": _req("string"),
+        "reason": _req("string"),
+        "memoryKey": _req("string"),
+        "user_id": _opt("uuid"),
+        "aiConnectorId": _req("string"),
+        "createdAt": _req("date-time"),
+        "updatedAt": _req("date-time"),
+    },
+    # total is not read: the list's length says it.
+    "AccessRequestList": {"items": Field("array", required=True, items="AccessRequest")},
+    "AccessCredentials": {
+        "user_id": _req("uuid"),
+        "memory_key": _req("string"),
+        "encryption_key": _req("string"),
+        "key_version": _req("integer"),
+    },
+    "MemoryBlobResponse": _BLOB_FIELDS,
+    "MemoryBlob": {**_BLOB_FIELDS, "content": _req("string")},
+    # next_cursor is required: without it the SDK could not tell the last page from a lost
+    # cursor, and would end a listing early without saying so.
+    "MemoryBlobList": {
+        "memoryBlobs": Field("array", required=True, items="MemoryBlob"),
+        "next_cursor": Field("id", required=True, nullable=True),
+    },
+    # Nothing is read: the success status says the memory was deleted.
+    "DeleteMemoryResponse": {},
+    "Tag": {
+        "id": _req("string"),
+        "name": _req("string"),
+        "description": _opt("string"),
+        "color": _req("string"),
+        "is_enabled": _req("boolean"),
+        "created_at": _req("date-time"),
+        "updated_at": _req("date-time"),
+    },
+    "TagList": {"items": Field("array", required=True, items="Tag")},
+}
+
+# The schema of each operation's success answer.
+OPERATION_SHAPES: Final[Mapping[str, str]] = {
+    "createToken": "AuthTokenResponse",
+    "createAccessRequest": "AccessRequest",
+    "listAccessRequests": "AccessRequestList",
+    "getAccessRequest": "AccessRequest",
+    "getAccessCredentials": "AccessCredentials",
+    "listMemories": "MemoryBlobList",
+    "getMemory": "MemoryBlob",
+    "createMemory": "MemoryBlobResponse",
+    "updateMemory": "MemoryBlobResponse",
+    "deleteMemory": "DeleteMemoryResponse",
+    "listTags": "TagList",
+    "getTag": "Tag",
+}
+
+_EXPECTED: Final = {
+    "string": "a string",
+    "id": "a non-empty string",
+    "token": "a non-empty string without whitespace",
+    "date-time": "a date-time string",
+    "uuid": "a UUID string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "array": "an array",
+}
+
+
+def json_type(value: object) -> str:
+    """The JSON type of a value, with its article (``"a string"``): never the value itself."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, datetime):
+        return "a date-time"
+    if isinstance(value, UUID):
+        return "a UUID"
+    return f"a {type(value).__name__}"
+
+
+def expected_of(kind: str, *, nullable: bool = False) -> str:
+    """The words for what a field of ``kind`` should be."""
+    words = _EXPECTED.get(kind, "an object")
+    return f"{words} or null" if nullable else words
+
+
+def _kind_problem(value: object, kind: str) -> str | None:
+    """What is wrong with ``value`` as a ``kind`` (the received words), or None."""
+    if kind in ("string", "id", "token", "date-time", "uuid"):
+        if not isinstance(value, str):
+            return json_type(value)
+        if kind in ("id", "token") and not value:
+            return "an empty string"
+        if kind == "token" and any(c.isspace() for c in value):
+            return "a string with whitespace"
+        if kind == "date-time":
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                return "a string that is not a date-time"
+        if kind == "uuid":
+            try:
+                UUID(value)
+            except ValueError:
+                return "a string that is not a UUID"
+        return None
+    if kind == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind == "boolean":
+        ok = isinstance(value, bool)
+    elif kind == "array":
+        ok = isinstance(value, list)
+    else:
+        ok = isinstance(value, dict)
+    return None if ok else json_type(value)
+
+
+def first_problem(body: object, schema: str, path: str = "") -> ResponseShapeError | None:
+    """The first field of ``body`` (document order) that breaks ``schema``, or None."""
+    if not isinstance(body, dict):
+        return ResponseShapeError(field=path, expected="an object", received=json_type(body))
+    for name, spec in RESPONSE_SHAPES[schema].items():
+        where = f"{path}.{name}" if path else name
+        if name not in body:
+            if spec.required:
+                expected = expected_of(spec.kind, nullable=spec.nullable)
+                return ResponseShapeError(field=where, expected=expected, received="missing")
+            continue
+        value = body[name]
+        if value is None and spec.nullable:
+            continue
+        received = _kind_problem(value, spec.kind)
+        if received is not None:
+            expected = expected_of(spec.kind, nullable=spec.nullable)
+            return ResponseShapeError(field=where, expected=expected, received=received)
+        if spec.kind in RESPONSE_SHAPES:
+            problem = first_problem(value, spec.kind, where)
+            if problem is not None:
+                return problem
+        if spec.kind == "array" and spec.items is not None:
+            for index, item in enumerate(value):
+                item_path = f"{where}[{index}]"
+                if spec.items in RESPONSE_SHAPES:
+                    problem = first_problem(item, spec.items, item_path)
+                    if problem is not None:
+                        return problem
+                elif (received := _kind_problem(item, spec.items)) is not None:
+                    expected = expected_of(spec.items)
+                    return ResponseShapeError(field=item_path, expected=expected, received=received)
+    return None
+
+
+def _raw_body(exc: BaseException) -> bytes | None:
+    """The answer's body, from the frames the error went through (generated parsing, or our
+    parse callback): both hold the response as a local named ``response``."""
+    tb = exc.__traceback__
+    while tb is not None:
+        response = tb.tb_frame.f_locals.get("response")
+        if isinstance(response, Response):
+            return response.content
+        if isinstance(response, httpx.Response):
+            try:
+                return response.content
+            except httpx.ResponseNotRead:
+                return None
+        tb = tb.tb_next
+    return None
+
+
+def locate_shape_error(exc: BaseException, operation_id: str | None = None) -> ResponseShapeError:
+    """Where a body that could not be read went wrong, as a :class:`ResponseShapeError`.
+
+    Args:
+        exc: What reading the body raised (generated parsing or our conversion).
+        operation_id: The operation whose answer it was (``"listMemories"``).
+
+    Returns:
+        The first broken field of the raw body (when the body can be found and the operation
+        is known), else ``exc`` itself when it is a ResponseShapeError, else an error naming
+        only the exception's type. Its ``str()`` never holds a value of the body.
+    """
+    schema = OPERATION_SHAPES.get(operation_id or "")
+    body = _raw_body(exc)
+    located: ResponseShapeError | None = None
+    if isinstance(exc, httpx.DecodingError):
+        located = ResponseShapeError(
+            field="",
+            expected="encoded as its Content-Encoding header says",
+            received="not decodable",
+        )
+    elif body is not None and schema is not None:
+        try:
+            data = json.loads(body) if body else None
+        except RecursionError:
+            located = ResponseShapeError(field="", expected="JSON", received="nested too deeply")
+        except ValueError:
+            located = ResponseShapeError(field="", expected="JSON", received="not valid JSON")
+        else:
+            located = first_problem(data, schema)
+    if located is None:
+        located = (
+            exc if isinstance(exc, ResponseShapeError) else ResponseShapeError(type(exc).__name__)
+        )
+    return located.at(operation_id) if operation_id else located
+
+
+def describe_shape_error(exc: BaseException, operation_id: str | None = None) -> str:
+    """:func:`locate_shape_error` in words, for an ``APIResponseValidationError`` message."""
+    return str(locate_shape_error(exc, operation_id))

@@ -1,0 +1,592 @@
+"""The SDK against an evolving server: the local server's answers changed as a newer API would.
+
+A small loopback proxy (uvicorn on 127.0.0.1, its own thread) sits in front of a real
+``LocalServer`` and rewrites answers the way additive spec changes do: unknown fields at every
+level, a new enum value, fields the SDK does not use left out, optional fields missing or
+null, another 2xx status, a new error status. The SDK's whole flow (token, access request,
+approval, credentials, memories, tags) runs through it, with the SDK's own connection pool and
+with a user's ``httpx.AsyncClient``. What can keep working must; what cannot must fail with an
+error that names the field (and never shows its value).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import httpx
+import pytest
+import uvicorn
+
+from memoram_async import (
+    AccessRequestStatus,
+    APIResponseValidationError,
+    APIStatusError,
+    Credentials,
+    MemoramClient,
+    UnknownAccessStatusError,
+)
+from memoram_async.local import LocalServer
+
+MEMORY_KEY: Final = "memory-key-evolving"
+CONTENT: Final = "Prefers window seats"
+# A value no message may ever show: it stands for a secret or the user's words.
+CANARY: Final = "canary-7f3a9c"
+FLOW_DEADLINE: Final = 60.0
+NEEDS_REQ: Final = "needs the request-path change (branch req)"
+
+Json = Any
+Rewrite = Callable[["Answer"], None]
+
+
+@dataclass
+class Answer:
+    """An answer of the local server on its way back to the SDK, open to change."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: Json
+
+
+@dataclass
+class Rule:
+    """Rewrite answers to requests whose method and path (after /api/v1) match."""
+
+    method: str
+    path: str
+    rewrite: Rewrite
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this rule applies to a request."""
+        return self.method in (method, "*") and re.fullmatch(self.path, path) is not None
+
+
+@dataclass
+class EvolvingProxy:
+    """A loopback HTTP proxy that applies :class:`Rule` s to the upstream's JSON answers."""
+
+    upstream: str
+    rules: list[Rule] = field(default_factory=list)
+    _client: httpx.AsyncClient | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    self._client = httpx.AsyncClient(
+                        base_url=self.upstream, trust_env=False, timeout=10.0
+                    )
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    if self._client is not None:
+                        await self._client.aclose()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        assert self._client is not None
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [(k.decode(), v.decode()) for k, v in scope["headers"] if k.lower() != b"host"]
+        url = scope["path"] + (
+            "?" + scope["query_string"].decode() if scope["query_string"] else ""
+        )
+        upstream = await self._client.request(scope["method"], url, headers=headers, content=body)
+        status, out_headers, content = self._rewrite(scope["method"], scope["path"], upstream)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in out_headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    def _rewrite(
+        self, method: str, path: str, upstream: httpx.Response
+    ) -> tuple[int, dict[str, str], bytes]:
+        api_path = path.removeprefix("/api/v1")
+        headers = {
+            k: v
+            for k, v in upstream.headers.items()
+            if k not in ("content-length", "content-encoding", "transfer-encoding")
+        }
+        try:
+            body: Json = upstream.json()
+        except ValueError:
+            return upstream.status_code, headers, upstream.content
+        answer = Answer(method, api_path, upstream.status_code, headers, body)
+        for rule in self.rules:
+            if rule.matches(method, api_path):
+                rule.hits += 1
+                rule.rewrite(answer)
+        content = b"" if answer.body is None else json.dumps(answer.body).encode()
+        if answer.body is not None:
+            answer.headers["content-type"] = "application/json"
+        return answer.status, answer.headers, content
+
+
+class ProxyServer:
+    """Serves an :class:`EvolvingProxy` with uvicorn on a free loopback port, in a thread."""
+
+    def __init__(self, proxy: EvolvingProxy) -> None:
+        self.proxy = proxy
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(64)
+        self.port = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            proxy,
+            log_level="warning",
+            access_log=False,
+            date_header=False,
+            server_header=False,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The proxied API's base URL."""
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def __enter__(self) -> ProxyServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the proxy did not start")
+            time.sleep(0.005)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(10)
+        self._socket.close()
+
+
+# -- the changes a newer server makes ------------------------------------------------------------
+
+
+def _walk_objects(value: Json, visit: Callable[[dict[str, Any]], None]) -> None:
+    if isinstance(value, dict):
+        for item in list(value.values()):
+            _walk_objects(item, visit)
+        visit(value)
+    elif isinstance(value, list):
+        for item in value:
+            _walk_objects(item, visit)
+
+
+def add_unknown_fields(answer: Answer) -> None:
+    """Every object, at every level, gains fields this SDK has never heard of."""
+
+    def add(obj: dict[str, Any]) -> None:
+        obj["x_added_in_v2"] = {"nested": [1, "two", None], "flag": True}
+        obj["anotherNewField"] = CANARY
+
+    _walk_objects(answer.body, add)
+
+
+def drop_fields(*names: str) -> Rewrite:
+    """Leave out fields (at any level)."""
+
+    def rewrite(answer: Answer) -> None:
+        def drop(obj: dict[str, Any]) -> None:
+            for name in names:
+                obj.pop(name, None)
+
+        _walk_objects(answer.body, drop)
+
+    return rewrite
+
+
+def null_fields(*names: str) -> Rewrite:
+    """Send null for fields (at any level) where they are present."""
+
+    def rewrite(answer: Answer) -> None:
+        def nullify(obj: dict[str, Any]) -> None:
+            for name in names:
+                if name in obj:
+                    obj[name] = None
+
+        _walk_objects(answer.body, nullify)
+
+    return rewrite
+
+
+def set_field(path: tuple[str | int, ...], value: Json) -> Rewrite:
+    """Replace the value at ``path`` (keys and list indices) with ``value``."""
+
+    def rewrite(answer: Answer) -> None:
+        target = answer.body
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+    return rewrite
+
+
+def add_expired_request(answer: Answer) -> None:
+    """The list gains a request with a status added in a newer API: ``expired``."""
+    items = answer.body["items"]
+    if items:
+        items.append({**items[0], "id": "cm_expired_0001", "status": "expired"})
+
+
+def with_status(status: int, *, empty: bool = False) -> Rewrite:
+    """Answer with another status (and optionally no body)."""
+
+    def rewrite(answer: Answer) -> None:
+        answer.status = status
+        if empty:
+            answer.body = None
+
+    return rewrite
+
+
+# -- the whole flow -------------------------------------------------------------------------------
+
+
+@dataclass
+class FlowResult:
+    """What the flow saw, for the assertions."""
+
+    statuses: list[str]
+    memory_title: str | None
+    listed_contents: list[str]
+    tag_names: list[str]
+    remaining_after_delete: int
+
+
+async def whole_flow(client: MemoramClient, server: LocalServer) -> FlowResult:
+    """Token, access request, approval, credentials, create/get/list/update/delete, tags."""
+    request = await client.request_access(MEMORY_KEY, reason="evolving server")
+    await server.aapprove(request.id)
+    await client.wait_for_approval(request.id, timeout=10)
+    user = client.user(await client.get_credentials(request.id))
+    created = await user.create_memory(
+        CONTENT, title="trip", summary="seats", tags=["travel"], importance=0.5, source="tests"
+    )
+    fetched = await user.get_memory(created.id)
+    assert fetched.content == CONTENT
+    updated = await user.update_memory(created.id, title="trip v2", tags=["travel", "home"])
+    listed = [memory async for memory in user.list_memories()]
+    tags = await user.list_tags()
+    tag = await user.get_tag(tags[0].id)
+    assert tag.id == tags[0].id
+    statuses = [str(r.status) for r in await client.list_access_requests()]
+    assert (await client.get_access_request(request.id)).id == request.id
+    await user.delete_memory(created.id)
+    remaining = [memory async for memory in user.list_memories()]
+    return FlowResult(
+        statuses=statuses,
+        memory_title=updated.title,
+        listed_contents=[m.content or "" for m in listed],
+        tag_names=sorted(t.name for t in tags),
+        remaining_after_delete=len(remaining),
+    )
+
+
+@pytest.fixture
+async def local() -> AsyncIterator[LocalServer]:
+    """A local server on a free loopback port."""
+    async with LocalServer() as server:
+        yield server
+
+
+@pytest.fixture
+def proxy(local: LocalServer) -> Iterator[ProxyServer]:
+    """The evolving proxy in front of ``local``; tests add rules to ``proxy.proxy.rules``."""
+    with ProxyServer(EvolvingProxy(local.url)) as server:
+        yield server
+
+
+@pytest.fixture(params=["sdk_pool", "user_http_client"])
+async def make_client(
+    request: pytest.FixtureRequest, proxy: ProxyServer, local: LocalServer
+) -> AsyncIterator[Callable[[], MemoramClient]]:
+    """Builds clients on the proxy: with the SDK's own pool, or through a user's httpx client."""
+    own: list[httpx.AsyncClient] = []
+    made: list[MemoramClient] = []
+
+    def build() -> MemoramClient:
+        options: dict[str, Any] = {"max_retries": 0}
+        if request.param == "user_http_client":
+            http = httpx.AsyncClient(trust_env=False, timeout=10.0)
+            own.append(http)
+            options["http_client"] = http
+        client = MemoramClient(api_key=local.api_key, base_url=proxy.base_url, **options)
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        await client.aclose()
+    for http in own:
+        await http.aclose()
+
+
+async def run_flow(make_client: Callable[[], MemoramClient], local: LocalServer) -> FlowResult:
+    """The whole flow on a fresh client, under a deadline."""
+    async with asyncio.timeout(FLOW_DEADLINE):
+        return await whole_flow(make_client(), local)
+
+
+ANY_PATH: Final = r"/.*"
+ACCESS_ONE: Final = r"/access-requests/[^/]+"
+BLOBS: Final = r"/memory-blobs"
+BLOB_ONE: Final = r"/memory-blobs/[^/]+"
+
+OPTIONAL_MEMORY_FIELDS: Final = (
+    "user_id",
+    "created_at",
+    "updated_at",
+    "title",
+    "summary",
+    "tags",
+    "tag_ids",
+    "importance",
+    "confidence",
+    "source",
+)
+
+# Changes a newer server may make that must not break anything.
+COMPATIBLE: Final = {
+    "unknown fields at every level": [Rule("*", ANY_PATH, add_unknown_fields)],
+    "a new access-request status in the list": [
+        Rule("GET", r"/access-requests", add_expired_request)
+    ],
+    "fields the SDK does not use left out": [
+        Rule("POST", r"/auth/token", drop_fields("token_type")),
+        Rule("GET", r"/access-requests", drop_fields("total")),
+        Rule("DELETE", BLOB_ONE, drop_fields("id", "deleted")),
+    ],
+    "optional fields missing": [
+        Rule("*", r"/memory-blobs.*", drop_fields(*OPTIONAL_MEMORY_FIELDS)),
+        Rule("GET", r"/tags.*", drop_fields("description")),
+        Rule("GET", r"/access-requests(/[^/]+)?", drop_fields("user_id")),
+    ],
+    "optional fields null": [
+        Rule("*", r"/memory-blobs.*", null_fields(*OPTIONAL_MEMORY_FIELDS)),
+        Rule("GET", r"/access-requests(/[^/]+)?", null_fields("user_id")),
+        Rule("GET", r"/tags.*", null_fields("description")),
+    ],
+}
+
+
+@pytest.mark.parametrize("change", list(COMPATIBLE), ids=list(COMPATIBLE))
+async def test_the_whole_flow_survives_compatible_changes(
+    change: str, proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """Each additive change leaves the whole flow working, with the same results."""
+    proxy.proxy.rules.extend(COMPATIBLE[change])
+    result = await run_flow(make_client, local)
+    assert result.listed_contents == [CONTENT]
+    assert result.tag_names == ["home", "travel"]
+    assert result.remaining_after_delete == 0
+    assert all(rule.hits for rule in proxy.proxy.rules), "a rule never applied"
+    if change == "a new access-request status in the list":
+        assert result.statuses == ["approved", "expired"]
+
+
+async def test_the_flow_through_the_proxy_unchanged(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """The proxy itself changes nothing: the flow's results without rules are the reference."""
+    result = await run_flow(make_client, local)
+    assert result.statuses == ["approved"]
+    assert result.memory_title == "trip v2"
+    assert result.listed_contents == [CONTENT]
+
+
+async def test_every_compatible_change_at_once(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """A server that made all the compatible changes together still serves the whole flow."""
+    for rules in COMPATIBLE.values():
+        proxy.proxy.rules.extend(rules)
+    result = await run_flow(make_client, local)
+    assert result.listed_contents == [CONTENT]
+    assert result.statuses == ["approved", "expired"]
+
+
+async def test_a_new_status_is_kept_and_stops_wait_for_approval(
+    proxy: ProxyServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """``expired`` is kept as its string, fails no list, and ends wait_for_approval at once."""
+    client = make_client()
+    request = await client.request_access(MEMORY_KEY, reason="evolving server")
+    polled = Rule("GET", ACCESS_ONE, set_field(("status",), "expired"))
+    proxy.proxy.rules.append(polled)
+    proxy.proxy.rules.append(
+        Rule("GET", r"/access-requests", set_field(("items", 0, "status"), "expired"))
+    )
+    fetched = await client.get_access_request(request.id)
+    assert fetched.status == "expired"
+    assert fetched.status not in list(AccessRequestStatus)
+    assert fetched.is_decided
+    assert [r.status for r in await client.list_access_requests()] == ["expired"]
+    with pytest.raises(UnknownAccessStatusError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await client.wait_for_approval(request.id, timeout=600)
+    assert polled.hits == 2, "wait_for_approval polled again instead of stopping"
+    assert info.value.status == "expired"
+    assert info.value.request_id == request.id
+    assert "'expired'" in str(info.value)
+
+
+# Answers that cannot work: the error names the field, the type expected and the type received.
+BROKEN: Final = {
+    "a number of the list turned into a string": (
+        Rule("GET", BLOBS, set_field(("memoryBlobs", 0, "importance"), CANARY)),
+        "list_memories",
+        "memoryBlobs[0].importance",
+        "a string",
+    ),
+    "a status that is not a string": (
+        Rule("GET", r"/access-requests", set_field(("items", 0, "status"), 7)),
+        "list_access_requests",
+        "items[0].status",
+        "an integer",
+    ),
+    "the content of a listed memory missing": (
+        Rule("GET", BLOBS, drop_fields("content")),
+        "list_memories",
+        "memoryBlobs[0].content",
+        "missing",
+    ),
+    "a date that is not one": (
+        Rule("GET", BLOB_ONE, set_field(("created_at",), CANARY)),
+        "get_memory",
+        "created_at",
+        "a string that is not a date-time",
+    ),
+    "the token's expiry missing": (
+        Rule("POST", r"/auth/token", drop_fields("expires_at")),
+        "list_access_requests",
+        "expires_at",
+        "missing",
+    ),
+    "a tag flag that is a string": (
+        Rule("GET", r"/tags", set_field(("items", 0, "is_enabled"), CANARY)),
+        "list_tags",
+        "items[0].is_enabled",
+        "a string",
+    ),
+    "a key version that is a string": (
+        Rule("GET", ACCESS_ONE + "/credentials", set_field(("key_version",), CANARY)),
+        "get_credentials",
+        "key_version",
+        "a string",
+    ),
+    "the memory id of a create missing": (
+        Rule("POST", BLOBS, drop_fields("id")),
+        "create_memory",
+        "id",
+        "missing",
+    ),
+}
+
+
+async def _call(
+    name: str, client: MemoramClient, request_id: str, credentials: Credentials, memory_id: str
+) -> object:
+    """Run the public operation ``name`` on a fresh client."""
+    if name == "list_access_requests":
+        return await client.list_access_requests()
+    if name == "get_credentials":
+        return await client.get_credentials(request_id)
+    user = client.user(credentials)
+    if name == "list_memories":
+        return [memory async for memory in user.list_memories()]
+    if name == "get_memory":
+        return await user.get_memory(memory_id)
+    if name == "list_tags":
+        return await user.list_tags()
+    assert name == "create_memory"
+    return await user.create_memory(CONTENT)
+
+
+@pytest.mark.parametrize("case", BROKEN.values(), ids=BROKEN.keys())
+async def test_what_cannot_work_names_the_field(
+    case: tuple[Rule, str, str, str],
+    proxy: ProxyServer,
+    local: LocalServer,
+    make_client: Callable[[], MemoramClient],
+) -> None:
+    """A broken field fails with APIResponseValidationError naming its path, never its value."""
+    rule, operation, field_path, received = case
+    setup = make_client()
+    request = await setup.request_access(MEMORY_KEY, reason="evolving server")
+    await local.aapprove(request.id)
+    credentials = await setup.get_credentials(request.id)
+    memory = await setup.user(credentials).create_memory(CONTENT, tags=["travel"])
+    proxy.proxy.rules.append(rule)
+    with pytest.raises(APIResponseValidationError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await _call(operation, make_client(), request.id, credentials, memory.id)
+    error = info.value
+    assert (error.field, error.received) == (field_path, received)
+    assert field_path in str(error)
+    assert CANARY not in str(error)
+    assert CONTENT not in str(error)
+    assert rule.hits
+
+
+async def test_a_new_error_status_is_a_typed_status_error(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """A status no version of the spec documents (402) is an APIStatusError with that status."""
+    client = make_client()
+    request = await client.request_access(MEMORY_KEY, reason="evolving server")
+    await local.aapprove(request.id)
+    user = client.user(await client.get_credentials(request.id))
+    memory = await user.create_memory(CONTENT)
+    proxy.proxy.rules.append(Rule("GET", BLOB_ONE, with_status(402)))
+    with pytest.raises(APIStatusError) as info:
+        await user.get_memory(memory.id)
+    assert info.value.status_code == 402
+    assert not info.value.outcome_unknown
+
+
+# Another 2xx for a write: what was written must be reported as written.
+OTHER_2XX: Final = {
+    "create memory answered 200": Rule("POST", BLOBS, with_status(200)),
+    "create access request answered 200": Rule("POST", r"/access-requests", with_status(200)),
+    "delete answered 204 without a body": Rule("DELETE", BLOB_ONE, with_status(204, empty=True)),
+}
+
+
+@pytest.mark.xfail(strict=True, reason=NEEDS_REQ)
+@pytest.mark.parametrize("change", list(OTHER_2XX), ids=list(OTHER_2XX))
+async def test_the_whole_flow_accepts_another_2xx(
+    change: str, proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """A create answered 200 (not 201) or a delete answered 204 is a success, not an error."""
+    proxy.proxy.rules.append(OTHER_2XX[change])
+    result = await run_flow(make_client, local)
+    assert result.listed_contents == [CONTENT]
+    assert result.remaining_after_delete == 0
+    assert proxy.proxy.rules[0].hits
