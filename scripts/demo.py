@@ -1,6 +1,6 @@
 """`make demo`: the quickstart against a local Memoram server, approved through its dashboard.
 
-1. Starts `python -m memoram_async.local --port 0` and reads the URL it prints.
+1. Starts `python -m memoram_local --port 0` and reads the URL it prints.
 2. Runs `examples/quickstart.py` against it over HTTP, with the key and URL in the environment.
 3. When the quickstart asks for approval, acts as the user: lists the pending requests on the
    local dashboard (`GET /local/access-requests?status=pending`) and approves them
@@ -66,7 +66,7 @@ def _next_line(lines: queue.Queue[str | None], deadline: float) -> str | None:
 def start_server(python: str) -> tuple[subprocess.Popen[str], str, str]:
     """The local server as a subprocess; returns it, its base URL and its API key."""
     proc = subprocess.Popen(
-        [python, "-m", "memoram_async.local", "--port", "0"],
+        [python, "-m", "memoram_local", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
         env={k: v for k, v in os.environ.items() if k != "MEMORAM_LOCAL_API_KEYS"},

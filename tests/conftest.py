@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from memoram_async.local import DEV_API_KEY, LocalApp, LocalServer, create_app
+from memoram_local import DEV_API_KEY, LocalApp, LocalServer, create_app
 
 # A loopback name: the dashboard side (/local) serves only those (see local/_guard.py).
 LOCAL_ORIGIN = "http://localhost"

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from conftest import LOCAL_ORIGIN, LocalFlow
 
-from memoram_async.local import DEV_API_KEY, LocalApp, create_app
+from memoram_local import DEV_API_KEY, LocalApp, create_app
 
 API = LOCAL_ORIGIN + "/api/v1"
 
@@ -619,7 +619,7 @@ async def test_idempotency_records_expire_after_24_hours(
     headers = {"Idempotency-Key": "daily"}
     first = await flow.request("POST", "/access-requests", json=body, headers=headers)
     later = time.time() + 24 * 60 * 60 + 1
-    monkeypatch.setattr("memoram_async.local._store.time.time", lambda: later)
+    monkeypatch.setattr("memoram_local._database.time.time", lambda: later)
     second = await flow.request("POST", "/access-requests", json=body, headers=headers)
     assert second.status_code == 201
     assert second.json()["id"] != first.json()["id"]

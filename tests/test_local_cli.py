@@ -1,4 +1,4 @@
-"""`memoram-local` / `python -m memoram_async.local` as a real subprocess."""
+"""`memoram-local` / `python -m memoram_local` as a real subprocess."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import httpx
 import jwt
 import pytest
 
-from memoram_async.local import DEV_API_KEY
+from memoram_local import DEV_API_KEY
 
 URL_LINE = re.compile(r"^Memoram local server: (http://127\.0\.0\.1:\d+/api/v1)$")
 STARTUP_TIMEOUT = 20.0
@@ -47,7 +47,7 @@ def cli(
     }
     environment.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "memoram_async.local", "--port", "0", *args],
+        [sys.executable, "-m", "memoram_local", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -203,7 +203,7 @@ def test_token_ttl_and_faults_options() -> None:
 def test_bad_options_fail_at_startup(args: list[str], message: str) -> None:
     """Bad options exit 2 with the reason on stderr, before serving."""
     result = subprocess.run(
-        [sys.executable, "-m", "memoram_async.local", "--port", "0", *args],
+        [sys.executable, "-m", "memoram_local", "--port", "0", *args],
         capture_output=True,
         text=True,
         timeout=30,

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import httpx
 from conftest import LOCAL_ORIGIN, LocalFlow
 
-from memoram_async.local import LocalApp
+from memoram_local import LocalApp
 
 PAGE = LOCAL_ORIGIN + "/local/"
 TABLES = LOCAL_ORIGIN + "/local/tables"

@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright, expect
 
 from memoram_async import MemoramClient
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from memoram_async.local import create_app
-from memoram_async.local._guard import is_loopback_host
+from memoram_local import create_app
+from memoram_local._guard import is_loopback_host
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from conftest import LocalFlow
 
-from memoram_async.local import DEV_API_KEY, LocalServer, LocalServerError
-from memoram_async.local._store import Store
+from memoram_local import DEV_API_KEY, LocalServer, LocalServerError
+from memoram_local._store import Store
 
 
 def test_addresses_and_key(local_server: LocalServer) -> None:

@@ -10,10 +10,11 @@ import secrets
 from typing import Any, Final
 from uuid import UUID
 
+from memoram_local import LocalServer, ServerStats
+
 from .._client import MemoramClient
 from .._models import AccessRequest
 from .._user import UserMemories
-from ..local import LocalServer, ServerStats
 
 _APPROVE_NEXT_POLL: Final = 0.02
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
 
 from ._auth import TokenAuthority
+from ._constants import API_KEYS_ENV, DEFAULT_TOKEN_TTL, DEV_API_KEY
 from ._faults import FaultInjector, FaultSpec
 from ._stats import ServerStats
 from ._store import Store
-
-DEV_API_KEY: Final = "mem_10ca1de7000000000000000000000000000000000000c0de"
-"""The development API key accepted when no other key is configured. It is public: use it only
-against the local server."""
-
-API_KEYS_ENV: Final = "MEMORAM_LOCAL_API_KEYS"
-DEFAULT_TOKEN_TTL: Final = 3600
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ._guard import dashboard_refusal
 from ._stats import ServerStats
 from ._store import Store
 
-logger = logging.getLogger("memoram_async.local")
+logger = logging.getLogger("memoram_local")
 
 API_PREFIX = "/api/v1"
 # How long a dropped connection waits for the server to notice the disconnect.

@@ -18,22 +18,14 @@ from typing import Final
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from .._validation import is_loopback_host as is_loopback_name
+from ._hosts import hostname_of, is_loopback_name
 
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _hostname(authority: str) -> str:
-    """The host of a `Host` header value, without port or IPv6 brackets."""
-    authority = authority.strip().lower()
-    if authority.startswith("["):
-        return authority[1 : authority.find("]")] if "]" in authority else ""
-    return authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
-
-
 def is_loopback_host(authority: str) -> bool:
     """Whether a `Host` header names this machine (localhost, 127.0.0.0/8 or ::1)."""
-    host = _hostname(authority)
+    host = hostname_of(authority)
     return bool(host) and is_loopback_name(host)
 
 

@@ -1,0 +1,12 @@
+"""The local server's defaults and the names of its environment variables (stdlib only)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEV_API_KEY: Final = "mem_10ca1de7000000000000000000000000000000000000c0de"
+"""The development API key accepted when no other key is configured. It is public: use it only
+against the local server."""
+
+API_KEYS_ENV: Final = "MEMORAM_LOCAL_API_KEYS"
+DEFAULT_TOKEN_TTL: Final = 3600
