@@ -7,6 +7,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from email.utils import formatdate
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from . import _api, _dashboard
@@ -32,6 +34,8 @@ from ._store import Store
 logger = logging.getLogger("memoram_local")
 
 API_PREFIX = "/api/v1"
+# The dashboard's stylesheet and script (package data beside this module).
+STATIC_DIRECTORY = Path(__file__).resolve().parent / "static"
 # How long a dropped connection waits for the server to notice the disconnect.
 _DROP_TIMEOUT = 5.0
 
@@ -67,6 +71,7 @@ def _routes() -> list[BaseRoute]:
         _route("/users/{user_id}/keys", _dashboard.user_keys, ["GET"]),
         _route("/health", _dashboard.health, ["GET"]),
         _route("/stats", _dashboard.stats, ["GET"]),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),
     ]
     return [Mount(API_PREFIX, routes=api), Mount("/local", routes=local)]
 

@@ -6,6 +6,7 @@ No authentication: the local server is a development tool bound to loopback.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -13,13 +14,15 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ._api import _run, context
 from ._dashboard_page import render_page, render_tables
 from ._errors import BadRequest
+from ._overview import UserOverview
 from ._schema import Decision
 from ._validation import parse_uuid
 
 _STATUSES = ("pending", "approved", "rejected", "revoked")
-# The page runs only its own nonce-tagged style and script, and talks only to this server.
+# The page runs only its own nonce-tagged script and this server's stylesheet, and talks only to
+# this server.
 _CSP = (
-    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}';"
+    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self';"
     " connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none';"
     " frame-ancestors 'none'"
 )
@@ -81,9 +84,9 @@ async def stats(request: Request) -> Response:
     return JSONResponse(snapshot)
 
 
-async def _tables(request: Request) -> str:
+async def _views(request: Request) -> tuple[list[dict[str, Any]], list[UserOverview]]:
     store = context(request).store
-    return render_tables(await _run(store.all_access_requests), await _run(store.users_overview))
+    return await _run(store.all_access_requests), await _run(store.users_overview)
 
 
 def _html(body: str, *, nonce: str | None = None) -> Response:
@@ -100,9 +103,10 @@ def _html(body: str, *, nonce: str | None = None) -> Response:
 async def page(request: Request) -> Response:
     """GET /local/: the dashboard page (requests with their buttons, users, ciphertext)."""
     nonce = secrets.token_urlsafe(16)
-    return _html(render_page(await _tables(request), nonce=nonce), nonce=nonce)
+    requests, users = await _views(request)
+    return _html(render_page(requests, users, nonce=nonce), nonce=nonce)
 
 
 async def tables(request: Request) -> Response:
     """GET /local/tables: the page's tables alone, which its script reloads."""
-    return _html(await _tables(request))
+    return _html(render_tables(*await _views(request)))

@@ -88,7 +88,7 @@ def test_version_is_0_1_0_and_in_the_changelog() -> None:
 
 
 def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
-    """The wheel ships memoram_async (with local and testing) and memoram_api, each py.typed."""
+    """The wheel ships memoram_async, memoram_local (templates, static files) and memoram_api."""
     assert wheel.name == f"memoram_async-{VERSION}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -97,6 +97,10 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
         "memoram_async/__init__.py",
         "memoram_async/py.typed",
         "memoram_local/__init__.py",
+        "memoram_local/templates/page.html",
+        "memoram_local/templates/tables.html",
+        "memoram_local/static/dashboard.js",
+        "memoram_local/static/dashboard.css",
         "memoram_async/testing/__init__.py",
         "memoram_api/__init__.py",
         "memoram_api/py.typed",
