@@ -159,6 +159,12 @@ class AccessStore(Database):
             )
             return access_view(self._access_row(conn, request_id), dashboard=True)
 
+    def memory_key(self, request_id: str) -> dict[str, Any]:
+        """The full memory key of one access request (the dashboard's explicit reveal)."""
+        with self._tx() as conn:
+            row = self._access_row(conn, request_id)
+            return {"id": row["id"], "user_id": row["user_id"], "memoryKey": row["memory_key"]}
+
     def all_access_requests(self, status: str | None = None) -> list[dict[str, Any]]:
         """Every developer's requests, newest first (the dashboard's view)."""
         with self._tx() as conn:

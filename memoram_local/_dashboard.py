@@ -1,6 +1,8 @@
 """The user's side, local-only and outside /api/v1: what the Memoram dashboard does for real.
 
-No authentication: the local server is a development tool bound to loopback.
+Every request here has passed the guard (`_guard.py`): a loopback Host and the per-process
+dashboard token. Memory keys are masked in listings; one full key is returned only by
+`GET /local/access-requests/{id}/memory-key`, where the caller asked for it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ async def list_requests(request: Request) -> Response:
         raise BadRequest(f"`status` must be one of {', '.join(_STATUSES)}.")
     items = await _run(context(request).store.all_access_requests, status)
     return JSONResponse({"items": items, "total": len(items)})
+
+
+async def memory_key(request: Request) -> Response:
+    """GET /local/access-requests/{requestId}/memory-key: one request's full memory key."""
+    view = await _run(context(request).store.memory_key, request.path_params["requestId"])
+    response = JSONResponse(view)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def rotate_key(request: Request) -> Response:

@@ -2,7 +2,7 @@
 tables fragment at `/local/tables`.
 
 Templates live in `templates/` (package data), the stylesheet and script in `static/` (served
-at `/local/static/`). Memory keys reach the templates only through the `mask` filter;
+at `/local/static/`). Memory keys reach the templates already masked by the store's views;
 encryption keys never reach this module, and memories only as the start of their ciphertext.
 """
 
@@ -23,22 +23,11 @@ REFRESH_SECONDS: Final = 3
 """How often the page reloads its tables while it is visible and auto-refresh is on."""
 FETCH_TIMEOUT_SECONDS: Final = 10
 """How long one fetch of the page's script may take before it gives up."""
-# Shorter memory keys are shown as "…" alone: four characters of them would be too much.
-_MASK_MIN_LENGTH: Final = 12
-_MASK_VISIBLE: Final = 4
 # Which buttons a request gets in each status: (decision, label, primary).
 _ACTIONS: Final[Mapping[str, Sequence[tuple[str, str, bool]]]] = {
     "pending": (("approve", "Approve", True), ("reject", "Reject", False)),
     "approved": (("revoke", "Revoke", False),),
 }
-
-
-def mask_memory_key(memory_key: object) -> str:
-    """The first characters of a memory key and an ellipsis: the key is the user's secret."""
-    text = str(memory_key)
-    if len(text) < _MASK_MIN_LENGTH:
-        return "…"
-    return text[:_MASK_VISIBLE] + "…"
 
 
 def _display_time(iso: object) -> str:
@@ -57,7 +46,6 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["mask"] = mask_memory_key
     environment.filters["display_time"] = _display_time
     environment.filters["path_segment"] = _path_segment
     return environment

@@ -9,8 +9,10 @@ acknowledged is lost and concurrent writers never interleave. A file database us
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -25,6 +27,24 @@ from ._schema import IDEMPOTENCY_WINDOW_SECONDS, SCHEMA, Idempotency, contains
 
 T = TypeVar("T")
 
+FILE_MODE = 0o600
+"""The database holds memory keys and encryption keys in clear: only its owner may read it."""
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def restrict_file_modes(path: str) -> None:
+    """Create the database file owner-only (0600) before SQLite opens it, and tighten an existing
+    one and its WAL/SHM companions.
+
+    SQLite creates `-wal`, `-shm` and `-journal` with the mode of the database file, so a file
+    made 0600 here keeps every companion 0600 too, without touching the process-wide umask.
+    """
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    os.close(descriptor)
+    for suffix in _COMPANIONS:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path + suffix, FILE_MODE)
+
 
 class Database:
     """The connection and its transaction discipline; the stores add the operations."""
@@ -35,6 +55,8 @@ class Database:
         # Every transaction holds the one connection's lock, so one worker thread is all the
         # database can use; a larger pool only makes its threads queue on the lock and the GIL.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memoram-local-db")
+        if path != ":memory:" and path:
+            restrict_file_modes(path)
         self._conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=30.0
         )

@@ -10,13 +10,14 @@ from types import FrameType
 
 import uvicorn
 
-from ._app import API_PREFIX, create_app
-from ._config import api_keys_from_env
+from ._app import create_app
 from ._constants import DEV_API_KEY
+from ._routes import API_PREFIX
 from ._runner import bind_socket, format_url, uvicorn_config
 
 URL_LINE = "Memoram local server: {base_url}"
 KEY_LINE = "API key: {api_key}"
+DASHBOARD_LINE = "Dashboard: {url}/local/?token={token}"
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -34,16 +35,17 @@ class _AnnouncingServer(uvicorn.Server):
 
 def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run the server for parsed command-line `args`; returns the exit status."""
-    keys = args.api_keys or api_keys_from_env()
     try:
         app = create_app(
-            api_keys=keys,
+            api_keys=args.api_keys,
             db=args.db,
             token_ttl=args.token_ttl,
             auto_approve=args.auto_approve,
             faults=args.faults,
             seed=args.seed,
             secret=args.secret,
+            allowed_hosts=args.allowed_hosts,
+            dashboard_token=args.dashboard_token,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -62,7 +64,7 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         else:
             # Keys the user chose are secrets: never echo them.
             print(f"API keys: {len(app.config.api_keys)} configured", flush=True)
-        print(f"Dashboard: {url}/local/ (open it in a browser to approve access requests)")
+        print(DASHBOARD_LINE.format(url=url, token=app.config.dashboard_token), flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
     # uvicorn re-raises the signal that stopped it once it has shut down; these handlers

@@ -198,8 +198,12 @@ async def test_requests_are_visible_only_to_their_developer() -> None:
     key_a, key_b = "mem_" + "a" * 48, "mem_" + "b" * 48
     with create_app(api_keys=[key_a, key_b]) as app:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
-            alice = LocalFlow(client, LOCAL_ORIGIN, api_key=key_a)
-            bob = LocalFlow(client, LOCAL_ORIGIN, api_key=key_b)
+            alice = LocalFlow(
+                client, LOCAL_ORIGIN, api_key=key_a, dashboard_token=app.config.dashboard_token
+            )
+            bob = LocalFlow(
+                client, LOCAL_ORIGIN, api_key=key_b, dashboard_token=app.config.dashboard_token
+            )
             grant = await alice.grant("mk")
             listed = (await bob.request("GET", "/access-requests")).json()
             assert listed == {"items": [], "total": 0}
