@@ -252,6 +252,10 @@ def test_console_script_is_installed() -> None:
         "--auto-approve",
         "--faults",
         "--seed",
+        "--api-key-file",
+        "--secret-file",
+        "--dashboard-token",
+        "--allow-host",
     ):
         assert option in result.stdout
 
@@ -300,8 +304,7 @@ def test_a_fixed_dashboard_token(source: str) -> None:
 
 @pytest.mark.parametrize("source", ["option", "environment", "file"])
 def test_api_key_sources_and_the_command_line_warning(source: str, tmp_path: Path) -> None:
-    """The key comes from --api-key (with a warning on stderr), MEMORAM_LOCAL_API_KEY or
-    --api-key-file (silent); it is accepted and never printed."""
+    """A key from --api-key (warns), MEMORAM_LOCAL_API_KEY or --api-key-file works, unprinted."""
     key = "mem_" + "5" * 48
     key_file = tmp_path / "keys"
     key_file.write_text(f"# developer keys\n\n{key}\n")
@@ -326,8 +329,7 @@ def test_api_key_sources_and_the_command_line_warning(source: str, tmp_path: Pat
 
 
 def test_secret_from_a_file_or_the_environment(tmp_path: Path) -> None:
-    """--secret-file and MEMORAM_LOCAL_SECRET set the signing secret: a token from one server
-    is accepted by a restart with the same secret and refused with another."""
+    """--secret-file and MEMORAM_LOCAL_SECRET set the secret that tokens are checked with."""
     secret_file = tmp_path / "secret"
     secret_file.write_text("a-long-signing-secret\n")
     with cli("--secret-file", str(secret_file)) as (proc, base_url, _):

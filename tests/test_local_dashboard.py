@@ -139,8 +139,7 @@ async def test_a_hostile_reason_is_escaped(flow: LocalFlow) -> None:
 
 
 async def test_the_page_runs_only_its_own_script(flow: LocalFlow) -> None:
-    """The Content-Security-Policy allows only the nonce of the page's own script file and this
-    server's stylesheet; nothing inline."""
+    """The CSP allows only the page's nonce-tagged script file and this server's stylesheet."""
     response = await get_page(flow)
     policy = response.headers["content-security-policy"]
     match = re.search(r"script-src 'nonce-([^']+)'", policy)

@@ -61,8 +61,7 @@ def test_importing_the_package_loads_no_server_dependency() -> None:
 
 
 def test_old_import_path_warns_and_gives_the_same_objects() -> None:
-    """`memoram_async.local` still works for 0.1.0 users, with a DeprecationWarning naming the
-    new package."""
+    """`memoram_async.local` still works, with a DeprecationWarning naming memoram_local."""
     sys.modules.pop("memoram_async.local", None)
     with pytest.warns(DeprecationWarning, match=r"import from memoram_local"):
         import memoram_async.local as old
@@ -100,8 +99,7 @@ def without_the_extra(tmp_path: Path) -> dict[str, str]:
 def test_command_without_the_extra_prints_one_line_and_exits_2(
     command: list[str], without_the_extra: dict[str, str]
 ) -> None:
-    """Without starlette, uvicorn, PyJWT and jinja2 the command says what to install, in one
-    line on stderr, and exits 2 (no traceback)."""
+    """Without the [local] extra the command prints one install line on stderr and exits 2."""
     if command[0] == "memoram-local":
         script = shutil.which("memoram-local", path=str(Path(sys.executable).parent))
         assert script is not None, "the console script is not installed"

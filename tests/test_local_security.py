@@ -74,8 +74,7 @@ def test_loopback_and_allowed_hosts_get_tokens(server: LocalServer, host: str) -
 
 
 def test_dashboard_needs_the_token_and_lists_masked_keys(server: LocalServer) -> None:
-    """/local refuses calls without the token; with it, listings mask the memory key and one
-    explicit call reveals it."""
+    """/local needs the token; listings mask memory keys and one explicit call reveals one."""
     memory_key = "mk_security_test_0123456789"
     with httpx.Client(base_url=server.base_url, trust_env=False, timeout=DEADLINE) as client:
         token = client.post("/auth/token", json={"api_key": server.api_key}).json()["token"]
