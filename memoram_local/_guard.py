@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Set
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Final
 from urllib.parse import parse_qsl
 
@@ -66,7 +66,7 @@ def presented_token(scope: Scope) -> tuple[str | None, bool]:
     cookie = SimpleCookie()
     try:
         cookie.load(headers.get("cookie", ""))
-    except Exception:
+    except CookieError:  # a malformed Cookie header carries no token
         return None, False
     morsel = cookie.get(DASHBOARD_TOKEN_COOKIE)
     return (morsel.value if morsel is not None else None), False
