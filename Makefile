@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 	--config openapi-python-client.yaml --meta none --overwrite
 GENERATED := generated/memoram_api
-LINTED := memoram_async scripts tests examples
+LINTED := memoram_async memoram_local scripts tests examples
 
 .PHONY: help venv generate check-generated spec lint format typecheck docs browser pytest test demo bench dist \
 	chaos
@@ -47,8 +47,8 @@ format: $(STAMP)  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix $(wildcard $(LINTED))
 	$(BIN)/ruff format $(wildcard $(LINTED))
 
-typecheck: $(STAMP)  ## mypy --strict on memoram_async, the generated client and tests/typing
-	$(BIN)/mypy memoram_async $(GENERATED) $(wildcard tests/typing)
+typecheck: $(STAMP)  ## mypy --strict on memoram_async, memoram_local, the generated client and tests/typing
+	$(BIN)/mypy memoram_async memoram_local $(GENERATED) $(wildcard tests/typing)
 
 pytest: $(STAMP)  ## The test suite only
 	$(BIN)/pytest

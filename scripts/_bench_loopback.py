@@ -20,7 +20,7 @@ from _bench_mock import CONTENT_1K, raw_get
 from _bench_util import Section, Stats, Target, ratio_cell
 
 from memoram_async import Credentials, MemoramClient
-from memoram_async.local import DEV_API_KEY
+from memoram_local import DEV_API_KEY
 
 # Calls per run at each concurrency: a few seconds each (the server slows down at 64).
 LEVELS = {1: 800, 16: 1000, 64: 500}
@@ -32,7 +32,7 @@ _URL = re.compile(r"Memoram local server: (http://\S+)")
 
 @contextlib.contextmanager
 def local_server() -> Iterator[str]:
-    """``python -m memoram_async.local`` on a free loopback port; yields its base URL.
+    """``python -m memoram_local`` on a free loopback port; yields its base URL.
 
     The process is stopped on the way out whatever happens (errors, Ctrl-C).
     """
@@ -43,7 +43,7 @@ def local_server() -> Iterator[str]:
                 [
                     sys.executable,
                     "-m",
-                    "memoram_async.local",
+                    "memoram_local",
                     "--host",
                     "127.0.0.1",
                     "--port",
@@ -191,7 +191,7 @@ def loopback_section(*, runs: int, quick: bool) -> Section:
         key="loopback",
         title="2. Throughput over loopback (local server, one uvicorn process)",
         method=[
-            "`python -m memoram_async.local` (uvicorn, in-memory SQLite, auto-approve, long "
+            "`python -m memoram_local` (uvicorn, in-memory SQLite, auto-approve, long "
             "token TTL) runs as a subprocess on a free 127.0.0.1 port and shares the machine "
             "with the client. One stored memory with 1 KiB of encrypted content is fetched "
             f"with `get_memory` a fixed number of times per run ({'40' if quick else counts}) "

@@ -1,6 +1,6 @@
 """Scenario 6: the server killed with SIGKILL under concurrent writers, restarted on the same file.
 
-The server runs as a real process (``python -m memoram_async.local --db FILE``). Writers create
+The server runs as a real process (``python -m memoram_local --db FILE``). Writers create
 memories through the SDK with the default settings; a killer task sends SIGKILL each time another
 share of the writes has succeeded, and starts the server again on the same port and database
 (with a new signing secret, so the client's token is refused and refreshed, as after a real
@@ -32,7 +32,7 @@ from typing import IO, Final
 from _chaos_common import ScenarioResult, Stopwatch, grant, outcome_of, with_attempts
 
 from memoram_async import MemoramClient, MemoramError, Memory
-from memoram_async.local import DEV_API_KEY
+from memoram_local import DEV_API_KEY
 
 _URL_LINE: Final = re.compile(r"^Memoram local server: (http://127\.0\.0\.1:(\d+)/api/v1)$")
 _STARTUP_TIMEOUT: Final = 30.0
@@ -48,7 +48,7 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 
 
 class ServerProcess:
-    """``python -m memoram_async.local`` as a child process, on a fixed or a free port."""
+    """``python -m memoram_local`` as a child process, on a fixed or a free port."""
 
     def __init__(self, db: Path, port: int = 0) -> None:
         self.db = db
@@ -62,7 +62,7 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if k != "MEMORAM_LOCAL_API_KEYS"}
         self.proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "memoram_async.local", "--port", str(self.port)),
+                *(sys.executable, "-m", "memoram_local", "--port", str(self.port)),
                 *("--db", str(self.db), "--auto-approve", "--secret", secrets.token_hex(16)),
             ],
             stdout=subprocess.PIPE,

@@ -40,7 +40,7 @@ from _chaos_common import (
 )
 
 from memoram_async import Credentials, MemoramClient, MemoramError, Memory
-from memoram_async.local import FaultSpec, LocalServer
+from memoram_local import FaultSpec, LocalServer
 
 # The fault mix. Slow answers take 2.5 s more; the client gives up after 1 s.
 SLOW_MS: Final = 2500

@@ -38,9 +38,9 @@ from memoram_async import (
     MemoramError,
     ValidationError,
 )
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
-_LOGGERS: Final = ("", "memoram_async", "httpx", "httpcore", "uvicorn", "memoram_async.local")
+_LOGGERS: Final = ("", "memoram_async", "httpx", "httpcore", "uvicorn", "memoram_local")
 
 
 class Collector(logging.Handler):

@@ -28,6 +28,7 @@ MORE_PAGES = [
     {"The encryption envelope": "encryption.md"},
     {"Regenerating the client": "regenerating.md"},
     {"The tolerant reader": "tolerant-reader.md"},
+    {"Threat model": "threat-model.md"},
 ]
 REFERENCE_PAGES = [
     {"Client and user": "reference/client.md"},

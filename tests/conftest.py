@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from memoram_async.local import DEV_API_KEY, LocalApp, LocalServer, create_app
+from memoram_local import DEV_API_KEY, LocalApp, LocalServer, create_app
 
-# A loopback name: the dashboard side (/local) serves only those (see local/_guard.py).
+# A loopback name: the server answers only those (see memoram_local/_guard.py).
 LOCAL_ORIGIN = "http://localhost"
 
 
@@ -28,10 +28,17 @@ class Grant:
 class LocalFlow:
     """Drives the local server's API through one httpx client (in-process or over loopback)."""
 
-    def __init__(self, client: httpx.AsyncClient, origin: str, api_key: str = DEV_API_KEY) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        origin: str,
+        api_key: str = DEV_API_KEY,
+        dashboard_token: str | None = None,
+    ) -> None:
         self.client = client
         self.origin = origin
         self.api_key = api_key
+        self.dashboard_token = dashboard_token
         self._token: str | None = None
 
     @property
@@ -58,9 +65,19 @@ class LocalFlow:
         headers = {**(await self.headers()), **kwargs.pop("headers", {})}
         return await self.client.request(method, self.api + path, headers=headers, **kwargs)
 
+    @property
+    def dashboard_headers(self) -> dict[str, str]:
+        """The header carrying the server's dashboard token (empty when the flow has none)."""
+        if self.dashboard_token is None:
+            return {}
+        return {"X-Memoram-Local-Token": self.dashboard_token}
+
     async def dashboard(self, action: str, request_id: str) -> httpx.Response:
         """The user's approve/reject/revoke on /local."""
-        return await self.client.post(f"{self.origin}/local/access-requests/{request_id}/{action}")
+        return await self.client.post(
+            f"{self.origin}/local/access-requests/{request_id}/{action}",
+            headers=self.dashboard_headers,
+        )
 
     async def ask(self, memory_key: str, reason: str = "tests") -> dict[str, Any]:
         """Create an access request; returns its body."""
@@ -98,8 +115,11 @@ def local_app() -> Iterator[LocalApp]:
 async def flow(local_app: LocalApp) -> AsyncIterator[LocalFlow]:
     """A LocalFlow talking to `local_app` through httpx.ASGITransport."""
     transport = httpx.ASGITransport(app=local_app)
-    async with httpx.AsyncClient(transport=transport) as client:
-        yield LocalFlow(client, LOCAL_ORIGIN)
+    token = local_app.config.dashboard_token
+    # The client carries the dashboard token on every call, as the page's cookie would.
+    headers = {"X-Memoram-Local-Token": token}
+    async with httpx.AsyncClient(transport=transport, headers=headers) as client:
+        yield LocalFlow(client, LOCAL_ORIGIN, dashboard_token=token)
 
 
 @pytest.fixture
@@ -112,5 +132,7 @@ def local_server() -> Iterator[LocalServer]:
 @pytest.fixture
 async def live_flow(local_server: LocalServer) -> AsyncIterator[LocalFlow]:
     """A LocalFlow talking to `local_server` over loopback."""
-    async with httpx.AsyncClient(trust_env=False, timeout=10.0) as client:
-        yield LocalFlow(client, local_server.url)
+    async with httpx.AsyncClient(
+        trust_env=False, timeout=10.0, headers=local_server.dashboard_headers
+    ) as client:
+        yield LocalFlow(client, local_server.url, dashboard_token=local_server.dashboard_token)

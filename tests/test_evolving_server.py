@@ -33,7 +33,7 @@ from memoram_async import (
     MemoramClient,
     UnknownAccessStatusError,
 )
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 MEMORY_KEY: Final = "memory-key-evolving"
 CONTENT: Final = "Prefers window seats"

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from memoram_async import Credentials, MemoramClient, UserMemories
-from memoram_async.local import DEV_API_KEY, LocalServer
 from memoram_async.testing import MemoramLocal
+from memoram_local import DEV_API_KEY, LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -16,7 +16,7 @@ from memoram_async import (
     MemoramClient,
     NotFoundError,
 )
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 MEMORY_KEY = "memory-key-integration"
 

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from conftest import LOCAL_ORIGIN, LocalFlow
 
-from memoram_async.local import DEV_API_KEY, LocalApp, create_app
+from memoram_local import DEV_API_KEY, LocalApp, create_app
 
 API = LOCAL_ORIGIN + "/api/v1"
 
@@ -198,8 +198,12 @@ async def test_requests_are_visible_only_to_their_developer() -> None:
     key_a, key_b = "mem_" + "a" * 48, "mem_" + "b" * 48
     with create_app(api_keys=[key_a, key_b]) as app:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
-            alice = LocalFlow(client, LOCAL_ORIGIN, api_key=key_a)
-            bob = LocalFlow(client, LOCAL_ORIGIN, api_key=key_b)
+            alice = LocalFlow(
+                client, LOCAL_ORIGIN, api_key=key_a, dashboard_token=app.config.dashboard_token
+            )
+            bob = LocalFlow(
+                client, LOCAL_ORIGIN, api_key=key_b, dashboard_token=app.config.dashboard_token
+            )
             grant = await alice.grant("mk")
             listed = (await bob.request("GET", "/access-requests")).json()
             assert listed == {"items": [], "total": 0}
@@ -619,7 +623,7 @@ async def test_idempotency_records_expire_after_24_hours(
     headers = {"Idempotency-Key": "daily"}
     first = await flow.request("POST", "/access-requests", json=body, headers=headers)
     later = time.time() + 24 * 60 * 60 + 1
-    monkeypatch.setattr("memoram_async.local._store.time.time", lambda: later)
+    monkeypatch.setattr("memoram_local._database.time.time", lambda: later)
     second = await flow.request("POST", "/access-requests", json=body, headers=headers)
     assert second.status_code == 201
     assert second.json()["id"] != first.json()["id"]

@@ -1,4 +1,4 @@
-"""`memoram-local` / `python -m memoram_async.local` as a real subprocess."""
+"""`memoram-local` / `python -m memoram_local` as a real subprocess."""
 
 from __future__ import annotations
 
@@ -19,9 +19,19 @@ import httpx
 import jwt
 import pytest
 
-from memoram_async.local import DEV_API_KEY
+from memoram_local import DEV_API_KEY
 
 URL_LINE = re.compile(r"^Memoram local server: (http://127\.0\.0\.1:\d+/api/v1)$")
+DASHBOARD_LINE = re.compile(
+    r"^Dashboard: http://127\.0\.0\.1:(\d+)/local/\?token=([A-Za-z0-9_-]+)$"
+)
+# Variables the server reads; a test sets the ones it needs.
+SERVER_ENV = (
+    "MEMORAM_LOCAL_API_KEYS",
+    "MEMORAM_LOCAL_API_KEY",
+    "MEMORAM_LOCAL_SECRET",
+    "MEMORAM_LOCAL_DASHBOARD_TOKEN",
+)
 STARTUP_TIMEOUT = 20.0
 
 
@@ -42,12 +52,10 @@ def cli(
     *args: str, env: dict[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
     """Run the server on a free port; yields (process, base URL, the startup lines)."""
-    environment = {
-        key: value for key, value in os.environ.items() if key != "MEMORAM_LOCAL_API_KEYS"
-    }
+    environment = {key: value for key, value in os.environ.items() if key not in SERVER_ENV}
     environment.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "memoram_async.local", "--port", "0", *args],
+        [sys.executable, "-m", "memoram_local", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -73,6 +81,19 @@ def cli(
         proc.stdout.close()
         assert proc.stderr is not None
         proc.stderr.close()
+
+
+def _dashboard_token(lines: list[str]) -> str:
+    """The token in the printed Dashboard line."""
+    (match,) = [m for line in lines if (m := DASHBOARD_LINE.match(line))]
+    return match.group(2)
+
+
+def _stderr_after_stop(proc: subprocess.Popen[str]) -> list[str]:
+    """Stop the server with SIGTERM and return what it wrote to stderr."""
+    assert _stop(proc, signal.SIGTERM) == 0
+    assert proc.stderr is not None
+    return proc.stderr.read().splitlines()
 
 
 def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> int:
@@ -173,7 +194,7 @@ def test_token_ttl_and_faults_options() -> None:
         cli("--token-ttl", "60", "--faults", "rate_limit_rate=1", "--seed", "1") as (
             proc,
             base_url,
-            _,
+            lines,
         ),
         httpx.Client(trust_env=False) as client,
     ):
@@ -181,7 +202,8 @@ def test_token_ttl_and_faults_options() -> None:
             client.post(f"{base_url}/auth/token", json={"api_key": DEV_API_KEY}).status_code == 429
         )
         origin = base_url.removesuffix("/api/v1")
-        assert client.get(f"{origin}/local/stats").json()["faults"] == {"rate_limit": 1}
+        stats = client.get(f"{origin}/local/stats", params={"token": _dashboard_token(lines)})
+        assert stats.json()["faults"] == {"rate_limit": 1}
         _stop(proc, signal.SIGTERM)
     with cli("--token-ttl", "60") as (proc, base_url, _), httpx.Client(trust_env=False) as client:
         body = client.post(
@@ -203,7 +225,7 @@ def test_token_ttl_and_faults_options() -> None:
 def test_bad_options_fail_at_startup(args: list[str], message: str) -> None:
     """Bad options exit 2 with the reason on stderr, before serving."""
     result = subprocess.run(
-        [sys.executable, "-m", "memoram_async.local", "--port", "0", *args],
+        [sys.executable, "-m", "memoram_local", "--port", "0", *args],
         capture_output=True,
         text=True,
         timeout=30,
@@ -230,5 +252,108 @@ def test_console_script_is_installed() -> None:
         "--auto-approve",
         "--faults",
         "--seed",
+        "--api-key-file",
+        "--secret-file",
+        "--dashboard-token",
+        "--allow-host",
     ):
         assert option in result.stdout
+
+
+def test_dashboard_line_carries_a_random_token_that_opens_local() -> None:
+    """The Dashboard line is `http://127.0.0.1:PORT/local/?token=TOKEN`; /local needs it."""
+    with cli() as (proc, base_url, lines), httpx.Client(trust_env=False) as client:
+        (line,) = [line for line in lines if line.startswith("Dashboard: ")]
+        match = DASHBOARD_LINE.match(line)
+        assert match is not None, line
+        assert base_url.startswith(f"http://127.0.0.1:{match.group(1)}/")
+        token = match.group(2)
+        assert len(token) >= 32
+        origin = base_url.removesuffix("/api/v1")
+        assert client.get(f"{origin}/local/access-requests").status_code == 401
+        page = client.get(line.removeprefix("Dashboard: "))
+        assert page.status_code == 200
+        assert "memoram_local_token=" in page.headers["set-cookie"]
+        headers = {"X-Memoram-Local-Token": token}
+        assert client.get(f"{origin}/local/access-requests", headers=headers).status_code == 200
+        assert _stderr_after_stop(proc) == []
+    with cli() as (proc, _, again):
+        assert _dashboard_token(again) != token
+        _stop(proc, signal.SIGTERM)
+
+
+@pytest.mark.parametrize("source", ["option", "environment"])
+def test_a_fixed_dashboard_token(source: str) -> None:
+    """--dashboard-token or MEMORAM_LOCAL_DASHBOARD_TOKEN fixes the token; same line form."""
+    token = "fixed-token-for-the-cli-test-01"
+    args = ("--dashboard-token", token) if source == "option" else ()
+    env = {"MEMORAM_LOCAL_DASHBOARD_TOKEN": token} if source == "environment" else {}
+    with cli(*args, env=env) as (proc, _, lines):
+        assert _dashboard_token(lines) == token
+        warnings = _stderr_after_stop(proc)
+    assert warnings == (
+        [
+            "memoram-local: warning: --dashboard-token on the command line is visible to other"
+            " users of this machine (ps, /proc/PID/cmdline); use its environment variable or"
+            " file option instead."
+        ]
+        if source == "option"
+        else []
+    )
+
+
+@pytest.mark.parametrize("source", ["option", "environment", "file"])
+def test_api_key_sources_and_the_command_line_warning(source: str, tmp_path: Path) -> None:
+    """A key from --api-key (warns), MEMORAM_LOCAL_API_KEY or --api-key-file works, unprinted."""
+    key = "mem_" + "5" * 48
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"# developer keys\n\n{key}\n")
+    args, env = {
+        "option": (("--api-key", key), {}),
+        "environment": ((), {"MEMORAM_LOCAL_API_KEY": key}),
+        "file": (("--api-key-file", str(key_file)), {}),
+    }[source]
+    with cli(*args, env=env) as (proc, base_url, lines), httpx.Client(trust_env=False) as client:
+        assert lines[1] == "API keys: 1 configured"
+        assert client.post(f"{base_url}/auth/token", json={"api_key": key}).status_code == 200
+        assert (
+            client.post(f"{base_url}/auth/token", json={"api_key": DEV_API_KEY}).status_code == 401
+        )
+        stderr = _stderr_after_stop(proc)
+    assert key not in "\n".join(lines + stderr)
+    if source == "option":
+        assert len(stderr) == 1
+        assert stderr[0].startswith("memoram-local: warning: --api-key on the command line")
+    else:
+        assert stderr == []
+
+
+def test_secret_from_a_file_or_the_environment(tmp_path: Path) -> None:
+    """--secret-file and MEMORAM_LOCAL_SECRET set the secret that tokens are checked with."""
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("a-long-signing-secret\n")
+    with cli("--secret-file", str(secret_file)) as (proc, base_url, _):
+        token = httpx.post(
+            f"{base_url}/auth/token", json={"api_key": DEV_API_KEY}, trust_env=False
+        ).json()["token"]
+        assert _stderr_after_stop(proc) == []
+    headers = {"Authorization": f"Bearer {token}"}
+    for secret, status in (("a-long-signing-secret", 200), ("another-secret", 401)):
+        with cli(env={"MEMORAM_LOCAL_SECRET": secret}) as (proc, base_url, _):
+            listed = httpx.get(f"{base_url}/access-requests", headers=headers, trust_env=False)
+            assert listed.status_code == status, secret
+            _stop(proc, signal.SIGTERM)
+
+
+def test_allow_host_option() -> None:
+    """--allow-host NAME serves that Host name; others stay refused with 421."""
+    with cli("--allow-host", "memoram.test") as (proc, base_url, _):
+        for host, status in (("memoram.test", 200), ("evil.example", 421)):
+            response = httpx.post(
+                f"{base_url}/auth/token",
+                json={"api_key": DEV_API_KEY},
+                headers={"Host": host},
+                trust_env=False,
+            )
+            assert response.status_code == status, host
+        _stop(proc, signal.SIGTERM)

@@ -6,9 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import httpx
+import pytest
 from conftest import LOCAL_ORIGIN, LocalFlow
 
-from memoram_async.local import LocalApp
+from memoram_local import LocalApp
 
 PAGE = LOCAL_ORIGIN + "/local/"
 TABLES = LOCAL_ORIGIN + "/local/tables"
@@ -138,13 +139,15 @@ async def test_a_hostile_reason_is_escaped(flow: LocalFlow) -> None:
 
 
 async def test_the_page_runs_only_its_own_script(flow: LocalFlow) -> None:
-    """The Content-Security-Policy allows only the nonce of the page's own style and script."""
+    """The CSP allows only the page's nonce-tagged script file and this server's stylesheet."""
     response = await get_page(flow)
     policy = response.headers["content-security-policy"]
     match = re.search(r"script-src 'nonce-([^']+)'", policy)
     assert match is not None
-    assert f'<script nonce="{match.group(1)}">' in response.text
-    assert f'<style nonce="{match.group(1)}">' in response.text
+    assert f'<script nonce="{match.group(1)}" src="/local/static/dashboard.js">' in response.text
+    assert '<link rel="stylesheet" href="/local/static/dashboard.css">' in response.text
+    assert "style-src 'self'" in policy
+    assert "<style" not in response.text
     assert "default-src 'none'" in policy
     assert "connect-src 'self'" in policy
     assert "unsafe-inline" not in policy
@@ -152,6 +155,35 @@ async def test_the_page_runs_only_its_own_script(flow: LocalFlow) -> None:
     assert second.headers["content-security-policy"] != policy
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "marker"),
+    [
+        ("dashboard.js", "javascript", "dataset.refreshMs"),
+        ("dashboard.css", "text/css", ".status-pending"),
+    ],
+)
+async def test_static_files_are_served(
+    flow: LocalFlow, name: str, content_type: str, marker: str
+) -> None:
+    """The page's script and stylesheet are real files served under /local/static/."""
+    response = await flow.client.get(f"{LOCAL_ORIGIN}/local/static/{name}")
+    assert response.status_code == 200
+    assert content_type in response.headers["content-type"]
+    assert marker in response.text
+
+
+async def test_every_rendered_value_is_escaped(flow: LocalFlow, local_app: LocalApp) -> None:
+    """Hostile text in any stored field (reason, memory key, ciphertext) stays text."""
+    hostile = '<b x="1">&amp;</b>'
+    grant = await flow.grant(hostile + "-memory-key-long")
+    await flow.create(grant, content=hostile * 3)
+    await flow.ask("memory-key-carol", reason=hostile)
+    for url in (PAGE, TABLES):
+        markup = (await flow.client.get(url)).text
+        assert "<b " not in markup
+        assert "&lt;b x=&#34;1&#34;&gt;&amp;amp;&lt;/b&gt;" in markup
 
 
 async def test_no_key_material_in_the_page(flow: LocalFlow, local_app: LocalApp) -> None:

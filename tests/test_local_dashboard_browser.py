@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright, expect
 
 from memoram_async import MemoramClient
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,7 +84,7 @@ async def test_approve_in_the_browser_releases_wait_for_approval(
         try:
             page = await browser.new_page()
             errors = watch_errors(page)
-            await page.goto(server.url + "/local/")
+            await page.goto(server.dashboard_url)
             await expect(page).to_have_title("Memoram local dashboard")
             row = page.locator(f"#request-{request.id}")
             await expect(row).to_have_attribute("data-status", "pending")
@@ -117,7 +117,7 @@ async def test_the_page_refreshes_itself_and_renders_hostile_values_as_text(
     ):
         page = await browser.new_page()
         errors = watch_errors(page)
-        await page.goto(server.url + "/local/")
+        await page.goto(server.dashboard_url)
         await expect(page.locator("#tables")).to_contain_text("No access requests yet")
 
         hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'

@@ -7,8 +7,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from memoram_async.local import FaultSpec, LocalServer, create_app
-from memoram_async.local._faults import FaultInjector
+from memoram_local import FaultSpec, LocalServer, create_app
+from memoram_local._faults import FaultInjector
 
 SPEC = "error_rate=0.1,rate_limit_rate=0.05,reset_rate=0.05,latency_ms=20,slow_rate=0.02"
 
@@ -192,7 +192,7 @@ def test_latency_is_applied(monkeypatch: pytest.MonkeyPatch) -> None:
         slept.append(delay)
         await real_sleep(0)
 
-    monkeypatch.setattr("memoram_async.local._app.anyio.sleep", record)
+    monkeypatch.setattr("memoram_local._app.anyio.sleep", record)
     with LocalServer(faults="latency_ms=20,slow_rate=1,slow_ms=100") as server:
         httpx.get(f"{server.base_url}/tags", trust_env=False)
         httpx.get(f"{server.url}/local/health", trust_env=False)

@@ -22,7 +22,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
 EXAMPLES_PER_OPERATION = int(os.environ.get("MEMORAM_SCHEMATHESIS_EXAMPLES", "25"))

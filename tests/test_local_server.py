@@ -12,8 +12,8 @@ import httpx
 import pytest
 from conftest import LocalFlow
 
-from memoram_async.local import DEV_API_KEY, LocalServer, LocalServerError
-from memoram_async.local._store import Store
+from memoram_local import DEV_API_KEY, LocalServer, LocalServerError
+from memoram_local._store import Store
 
 
 def test_addresses_and_key(local_server: LocalServer) -> None:
@@ -54,7 +54,7 @@ async def test_twenty_concurrent_idempotent_creates_make_one_memory(
     """The same Idempotency-Key sent 20 times at once over 20 connections creates one memory."""
     limits = httpx.Limits(max_connections=20)
     async with httpx.AsyncClient(trust_env=False, limits=limits, timeout=10) as client:
-        flow = LocalFlow(client, local_server.url)
+        flow = LocalFlow(client, local_server.url, dashboard_token=local_server.dashboard_token)
         grant = await flow.grant()
         body = {"user_id": grant.user_id, "memoryKey": grant.memory_key, "content": "one"}
         headers = {"Idempotency-Key": "twenty"}
@@ -71,7 +71,7 @@ async def test_twenty_concurrent_idempotent_creates_make_one_memory(
 async def test_concurrent_writers_lose_nothing(local_server: LocalServer) -> None:
     """40 concurrent creates without keys make 40 memories, all listed."""
     async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
-        flow = LocalFlow(client, local_server.url)
+        flow = LocalFlow(client, local_server.url, dashboard_token=local_server.dashboard_token)
         grant = await flow.grant()
         created = await asyncio.gather(*(flow.create(grant, f"m{i}") for i in range(40)))
         page = await flow.request(
@@ -84,12 +84,12 @@ async def test_restart_with_the_same_db_serves_the_same_data(tmp_path: Path) -> 
     """A file database keeps users, keys, requests and memories across a restart."""
     db = str(tmp_path / "memoram.db")
     async with LocalServer(db=db) as first, httpx.AsyncClient(trust_env=False) as client:
-        flow = LocalFlow(client, first.url)
+        flow = LocalFlow(client, first.url, dashboard_token=first.dashboard_token)
         grant = await flow.grant()
         blob = await flow.create(grant, "kept", tags=["t"])
     assert os.path.exists(db)  # noqa: ASYNC240
     async with LocalServer(db=db) as second, httpx.AsyncClient(trust_env=False) as client:
-        flow = LocalFlow(client, second.url)
+        flow = LocalFlow(client, second.url, dashboard_token=second.dashboard_token)
         creds = await flow.request("GET", f"/access-requests/{grant.request_id}/credentials")
         assert creds.json()["encryption_key"] == grant.encryption_key
         got = await flow.request(
@@ -104,7 +104,7 @@ async def test_tokens_do_not_survive_a_restart_without_secret(tmp_path: Path) ->
     """Tokens are signed with a per-process secret unless one is given."""
     db = str(tmp_path / "m.db")
     async with LocalServer(db=db) as first, httpx.AsyncClient(trust_env=False) as client:
-        token = await LocalFlow(client, first.url).token()
+        token = await LocalFlow(client, first.url, dashboard_token=first.dashboard_token).token()
     async with LocalServer(db=db) as second, httpx.AsyncClient(trust_env=False) as client:
         response = await client.get(
             f"{second.base_url}/access-requests", headers={"Authorization": f"Bearer {token}"}

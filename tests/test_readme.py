@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -20,7 +20,7 @@ import pytest
 
 import memoram_async
 from memoram_async import APIStatusError, MemoramClient
-from memoram_async.local import LocalServer
+from memoram_local import LocalServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "Memories, tags and access requests"

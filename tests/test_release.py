@@ -88,7 +88,7 @@ def test_version_is_0_1_0_and_in_the_changelog() -> None:
 
 
 def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
-    """The wheel ships memoram_async (with local and testing) and memoram_api, each py.typed."""
+    """The wheel ships memoram_async, memoram_local (templates, static files) and memoram_api."""
     assert wheel.name == f"memoram_async-{VERSION}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -96,7 +96,11 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
     for path in (
         "memoram_async/__init__.py",
         "memoram_async/py.typed",
-        "memoram_async/local/__init__.py",
+        "memoram_local/__init__.py",
+        "memoram_local/templates/page.html",
+        "memoram_local/templates/tables.html",
+        "memoram_local/static/dashboard.js",
+        "memoram_local/static/dashboard.css",
         "memoram_async/testing/__init__.py",
         "memoram_api/__init__.py",
         "memoram_api/py.typed",
@@ -104,7 +108,7 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
     ):
         assert path in names, path
     assert not [name for name in names if name.startswith(("tests/", "generated/", "examples/"))]
-    assert b"memoram-local = memoram_async.local._cli:main" in entry_points
+    assert b"memoram-local = memoram_local._cli:main" in entry_points
     assert b"[pytest11]\nmemoram_async = memoram_async.testing" in entry_points
 
 
@@ -134,13 +138,13 @@ def test_installed_wheel_runs_the_quickstart_against_its_local_server(
     where = run(
         venv,
         "-c",
-        "import memoram_async, memoram_api, memoram_async.local;"
+        "import memoram_async, memoram_api, memoram_local;"
         "print(memoram_async.__file__); print(memoram_api.__file__)",
         cwd=tmp_path,
     )
     site = str(venv.parent.parent / "lib")
     assert all(line.startswith(site) for line in where.stdout.splitlines()), where.stdout
-    # scripts/demo.py runs `python -m memoram_async.local` and the quickstart with this venv.
+    # scripts/demo.py runs `python -m memoram_local` and the quickstart with this venv.
     demo = run(venv, ROOT / "scripts" / "demo.py", cwd=tmp_path)
     assert "app    | The user now has 2 memories. Done." in demo.stdout
     assert "demo   | Stopped the local server (exit status 0)." in demo.stdout

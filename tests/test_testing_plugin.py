@@ -258,8 +258,8 @@ def test_importing_the_plugin_loads_no_optional_dependency() -> None:
     code = (
         "import sys, memoram_async.testing\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
-        "('starlette', 'uvicorn', 'jwt', 'respx', 'memoram_async.local')"
-        " or m.startswith('memoram_async.local')]\n"
+        "('starlette', 'uvicorn', 'jwt', 'respx', 'memoram_local')"
+        " or m.startswith('memoram_local')]\n"
         "print(heavy)\n"
     )
     out = subprocess.run(

@@ -272,7 +272,7 @@ async def test_a_lone_surrogate_in_any_text_argument_is_refused_before_io(
 @pytest.mark.parametrize("own_http_client", [False, True], ids=["sdk_pool", "user_http_client"])
 async def test_a_lone_surrogate_reaches_no_local_server(own_http_client: bool) -> None:
     """Against the local server over loopback, no text argument with a surrogate is sent."""
-    from memoram_async.local import LocalServer
+    from memoram_local import LocalServer
 
     async with (
         LocalServer() as server,

@@ -1,35 +1,29 @@
-"""A local Memoram API server: for the demo, offline development, and tests (yours and ours).
+"""Deprecated: the local server moved to its own package, `memoram_local`.
 
-Install with `pip install memoram-async[local]`. Stateful (SQLite), faithful to openapi.yaml,
-strict about access, and able to misbehave on purpose (`faults`). Three ways to run it:
+`import memoram_async.local` keeps working for the 0.1.x releases and warns; import from
+`memoram_local` instead (same names, same `[local]` extra)::
 
-- in-process: `create_app(...)` is an ASGI app for `httpx.ASGITransport`;
-- in a background thread on a free loopback port: `with LocalServer(...) as server:`;
-- as a command: `memoram-local --port 8765` or `python -m memoram_async.local --port 0`.
-
-On startup the command prints these lines to stdout (parse them; PORT is the bound port):
-
-    Memoram local server: http://127.0.0.1:PORT/api/v1
-    API key: mem_<48 hex>          (only when no key was configured: DEV_API_KEY)
-    API keys: N configured         (instead, when --api-key / MEMORAM_LOCAL_API_KEYS is used)
-    Dashboard: http://127.0.0.1:PORT/local/ ...
-    Press Ctrl-C to stop.
-
-Ctrl-C or SIGTERM stops it cleanly with exit status 0.
-
-The user's side of the access flow (the Memoram dashboard) is local-only, without auth: a page
-at `GET /local/` (requests with Approve, Reject and Revoke buttons; users, key versions and
-ciphertext) over these endpoints:
-`POST /local/access-requests/{id}/approve`, `/reject`, `/revoke`;
-`POST /local/users/{user_id}/rotate-key`; `GET /local/users/{user_id}/keys` (every key version);
-`GET /local/access-requests[?status=...]`; `GET /local/health`; `GET /local/stats`.
+    from memoram_local import LocalServer
 """
 
-from ._app import LocalApp, create_app
-from ._config import DEV_API_KEY, LocalConfig
-from ._faults import FaultSpec
-from ._runner import LocalServer, LocalServerError
-from ._stats import ServerStats
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import memoram_local
+
+if TYPE_CHECKING:
+    from memoram_local import (
+        DEV_API_KEY,
+        FaultSpec,
+        LocalApp,
+        LocalConfig,
+        LocalServer,
+        LocalServerError,
+        ServerStats,
+        create_app,
+    )
 
 __all__ = [
     "DEV_API_KEY",
@@ -41,3 +35,16 @@ __all__ = [
     "ServerStats",
     "create_app",
 ]
+
+MOVED_MESSAGE = (
+    "memoram_async.local is deprecated and will be removed in a later release: "
+    "import from memoram_local instead (e.g. `from memoram_local import LocalServer`)"
+)
+
+warnings.warn(MOVED_MESSAGE, DeprecationWarning, stacklevel=2)
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(memoram_local, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,5 @@
-"""`python -m memoram_async.local`: the `memoram-local` command."""
+"""Deprecated: `python -m memoram_async.local` runs `python -m memoram_local` (and warns)."""
 
-from ._cli import main
+from memoram_local._cli import main
 
 raise SystemExit(main())

@@ -121,7 +121,8 @@ async def memoram_local(
     """A fresh local Memoram server over loopback HTTP, a client, and the user's dashboard."""
     missing: str | None = None
     try:
-        from ..local import LocalServer
+        from memoram_local import LocalServer
+
         from ._local import MemoramLocal
     except ImportError as exc:
         missing = _top_module(exc)

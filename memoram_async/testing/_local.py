@@ -10,10 +10,11 @@ import secrets
 from typing import Any, Final
 from uuid import UUID
 
+from memoram_local import LocalServer, ServerStats
+
 from .._client import MemoramClient
 from .._models import AccessRequest
 from .._user import UserMemories
-from ..local import LocalServer, ServerStats
 
 _APPROVE_NEXT_POLL: Final = 0.02
 
@@ -54,8 +55,13 @@ class MemoramLocal:
 
     @property
     def dashboard_url(self) -> str:
-        """The local dashboard, ``http://127.0.0.1:PORT/local/``."""
-        return self.server.url + "/local/"
+        """The local dashboard with its token, ``http://127.0.0.1:PORT/local/?token=TOKEN``."""
+        return self.server.dashboard_url
+
+    @property
+    def dashboard_token(self) -> str:
+        """The token the server's ``/local`` endpoints require (the methods here send it)."""
+        return self.server.dashboard_token
 
     @property
     def env(self) -> dict[str, str]:

@@ -22,7 +22,7 @@ class CreateMemoryRequest:
         title (str | Unset): Optional title for the memory.
         summary (str | Unset): Optional brief summary of the memory.
         tags (list[str] | Unset): List of tag names (strings) to associate. New tags will be created if they don't
-            exist.
+            exist. At most 100 tags of at most 100 characters each.
         importance (float | Unset): Optional importance score (e.g., 1-5 or 0-1). Example: 0.8.
         confidence (float | Unset): Optional confidence score (0-1). Example: 0.95.
         source (str | Unset): Optional identifier for the source application/context. Example: my-chat-app.

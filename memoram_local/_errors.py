@@ -42,6 +42,11 @@ class Forbidden(ApiError):
     code = "forbidden"
 
 
+class MisdirectedRequest(ApiError):
+    status = 421
+    code = "misdirected_request"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"
@@ -65,6 +70,7 @@ STATUS_CODES: Mapping[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    421: "misdirected_request",
     413: "payload_too_large",
     429: "rate_limited",
     500: "internal_error",

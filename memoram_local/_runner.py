@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ._app import API_PREFIX, LocalApp, create_app
+from ._app import LocalApp, create_app
+from ._constants import DASHBOARD_TOKEN_HEADER, DASHBOARD_TOKEN_PARAM
 from ._faults import FaultSpec
+from ._routes import API_PREFIX
 from ._stats import ServerStats
 
 _START_TIMEOUT = 15.0
@@ -72,7 +74,8 @@ class LocalServer:
         with LocalServer(auto_approve=True) as server:
             client = MemoramClient(api_key=server.api_key, base_url=server.base_url)
 
-    Takes the options of `create_app`, plus `host` and `port` (0: a free port).
+    Takes the options of `create_app`, plus `host` and `port` (0: a free port). Its dashboard
+    methods (`approve`, `access_requests`, ...) send the dashboard token themselves.
     """
 
     def __init__(
@@ -85,6 +88,8 @@ class LocalServer:
         faults: FaultSpec | str | None = None,
         seed: int | None = None,
         secret: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+        dashboard_token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",
@@ -97,6 +102,8 @@ class LocalServer:
             faults=faults,
             seed=seed,
             secret=secret,
+            allowed_hosts=allowed_hosts,
+            dashboard_token=dashboard_token,
         )
         self.host = host
         self._port = port
@@ -186,6 +193,21 @@ class LocalServer:
         return self.app.config.api_keys[0]
 
     @property
+    def dashboard_token(self) -> str:
+        """The token every `/local` request must carry (random per server unless configured)."""
+        return self.app.config.dashboard_token
+
+    @property
+    def dashboard_url(self) -> str:
+        """`http://127.0.0.1:PORT/local/?token=TOKEN`: the dashboard, ready to open."""
+        return f"{self.url}/local/?{DASHBOARD_TOKEN_PARAM}={self.dashboard_token}"
+
+    @property
+    def dashboard_headers(self) -> dict[str, str]:
+        """The header that carries the dashboard token, for your own `/local` calls."""
+        return {DASHBOARD_TOKEN_HEADER: self.dashboard_token}
+
+    @property
     def stats(self) -> ServerStats:
         """Live counters: requests per path, tokens issued, faults injected, ..."""
         return self.app.stats
@@ -193,12 +215,16 @@ class LocalServer:
     # -- the user's side (the /local endpoints) ----------------------------------------------
 
     def _call(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
-        with httpx.Client(base_url=self.url, trust_env=False, timeout=10.0) as client:
+        with httpx.Client(
+            base_url=self.url, headers=self.dashboard_headers, trust_env=False, timeout=10.0
+        ) as client:
             response = client.request(method, path, params=params)
         return _result(response)
 
     async def _acall(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
-        async with httpx.AsyncClient(base_url=self.url, trust_env=False, timeout=10.0) as client:
+        async with httpx.AsyncClient(
+            base_url=self.url, headers=self.dashboard_headers, trust_env=False, timeout=10.0
+        ) as client:
             response = await client.request(method, path, params=params)
         return _result(response)
 
@@ -224,9 +250,16 @@ class LocalServer:
         return {int(key["key_version"]): str(key["encryption_key"]) for key in body["keys"]}
 
     def access_requests(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Every developer's access requests, newest first, optionally of one status."""
+        """Every developer's access requests, newest first, optionally of one status (memory keys
+        masked: `memory_key(request_id)` reveals one)."""
         params = {"status": status} if status is not None else None
         return list(self._call("GET", "/local/access-requests", params)["items"])
+
+    def memory_key(self, request_id: str) -> str:
+        """The full memory key of an access request (listings show it masked)."""
+        return str(
+            self._call("GET", f"/local/access-requests/{request_id}/memory-key")["memoryKey"]
+        )
 
     async def aapprove(self, request_id: str) -> dict[str, Any]:
         """`approve`, without blocking the event loop."""
@@ -254,6 +287,11 @@ class LocalServer:
         """`access_requests`, without blocking the event loop."""
         params = {"status": status} if status is not None else None
         return list((await self._acall("GET", "/local/access-requests", params))["items"])
+
+    async def amemory_key(self, request_id: str) -> str:
+        """`memory_key`, without blocking the event loop."""
+        body = await self._acall("GET", f"/local/access-requests/{request_id}/memory-key")
+        return str(body["memoryKey"])
 
     def __repr__(self) -> str:
         return f"LocalServer(url={self.url!r})"

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
+
+# Shorter memory keys are shown as "…" alone: four characters of them would be too much.
+_MASK_MIN_LENGTH: Final = 12
+_MASK_VISIBLE: Final = 4
+
+
+def mask_memory_key(memory_key: object) -> str:
+    """The first characters of a memory key and an ellipsis: the key is the user's secret."""
+    text = str(memory_key)
+    if len(text) < _MASK_MIN_LENGTH:
+        return "…"
+    return text[:_MASK_VISIBLE] + "…"
 
 
 def access_view(row: sqlite3.Row, *, dashboard: bool = False) -> dict[str, Any]:
-    """An access request as the API writes it."""
+    """An access request as the API writes it (the dashboard's view masks the memory key: the
+    full key leaves /local only through GET /local/access-requests/{id}/memory-key)."""
     # The user's id is disclosed to the developer only once the user has approved.
     linked = dashboard or row["status"] in ("approved", "revoked")
     return {
         "id": row["id"],
         "status": row["status"],
         "reason": row["reason"],
-        "memoryKey": row["memory_key"],
+        "memoryKey": mask_memory_key(row["memory_key"]) if dashboard else row["memory_key"],
         "user_id": row["user_id"] if linked else None,
         "aiConnectorId": row["connector"],
         "createdAt": row["created_at"],

@@ -14,6 +14,10 @@ from typing import Any, NoReturn
 from ._errors import BadRequest
 
 MAX_BODY_BYTES = 1024 * 1024
+# A memory's tags, as openapi.yaml bounds them (maxItems / maxLength): each tag is a row and a
+# lookup in one transaction, so an unbounded list would hold the database for seconds.
+MAX_TAGS = 100
+MAX_TAG_LENGTH = 100
 REASON_MAX_LENGTH = 255
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 10
@@ -32,8 +36,12 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest("A JSON object body is required.")
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BadRequest("The body is not valid JSON.") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers invalid UTF-8, malformed JSON and integers over Python's digit
+        # limit (4,300 digits), which json.loads refuses with a plain ValueError.
+        raise BadRequest(
+            "The body is not valid JSON (or holds a number too long to read)."
+        ) from exc
     if not isinstance(value, dict):
         raise BadRequest("The body must be a JSON object.")
     return value
@@ -102,13 +110,20 @@ def optional_int(body: Mapping[str, Any], name: str) -> int | None:
     return value
 
 
-def optional_str_list(body: Mapping[str, Any], name: str) -> list[str] | None:
-    """An optional array of strings, de-duplicated in order."""
+def optional_str_list(
+    body: Mapping[str, Any], name: str, *, max_items: int, max_length: int
+) -> list[str] | None:
+    """An optional array of at most `max_items` strings of at most `max_length` characters,
+    de-duplicated in order."""
     if name not in body:
         return None
     value = body[name]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise BadRequest(f"`{name}` must be an array of strings.")
+    if len(value) > max_items:
+        raise BadRequest(f"`{name}` must have at most {max_items} items.")
+    if any(len(item) > max_length for item in value):
+        raise BadRequest(f"Each of `{name}` must be at most {max_length} characters.")
     return list(dict.fromkeys(_check_text(item, name) for item in value))
 
 
@@ -125,6 +140,11 @@ def query_uuid(query: Mapping[str, str], name: str) -> str:
     if value is None:
         raise BadRequest(f"The query parameter `{name}` is required.")
     return parse_uuid(value, name)
+
+
+def query_cursor(query: Mapping[str, str]) -> str | None:
+    """`cursor`: absent or empty asks for the first page (None)."""
+    return query.get("cursor") or None
 
 
 def query_limit(query: Mapping[str, str]) -> int:
@@ -156,7 +176,11 @@ def query_tags(query: Mapping[str, str]) -> list[str]:
     raw = query.get("tags")
     if raw is None:
         return []
-    return list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    names = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    # Each name is one more subquery per row: as many as a memory can carry, no more.
+    if len(names) > MAX_TAGS:
+        raise BadRequest(f"`tags` must name at most {MAX_TAGS} tags.")
+    return names
 
 
 def idempotency_key(headers: Mapping[str, str]) -> str | None:

@@ -1,11 +1,14 @@
 """The user's side, local-only and outside /api/v1: what the Memoram dashboard does for real.
 
-No authentication: the local server is a development tool bound to loopback.
+Every request here has passed the guard (`_guard.py`): a loopback Host and the per-process
+dashboard token. Memory keys are masked in listings; one full key is returned only by
+`GET /local/access-requests/{id}/memory-key`, where the caller asked for it.
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -13,13 +16,15 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ._api import _run, context
 from ._dashboard_page import render_page, render_tables
 from ._errors import BadRequest
+from ._overview import UserOverview
 from ._schema import Decision
 from ._validation import parse_uuid
 
 _STATUSES = ("pending", "approved", "rejected", "revoked")
-# The page runs only its own nonce-tagged style and script, and talks only to this server.
+# The page runs only its own nonce-tagged script and this server's stylesheet, and talks only to
+# this server.
 _CSP = (
-    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}';"
+    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self';"
     " connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none';"
     " frame-ancestors 'none'"
 )
@@ -55,6 +60,14 @@ async def list_requests(request: Request) -> Response:
     return JSONResponse({"items": items, "total": len(items)})
 
 
+async def memory_key(request: Request) -> Response:
+    """GET /local/access-requests/{requestId}/memory-key: one request's full memory key."""
+    view = await _run(context(request).store.memory_key, request.path_params["requestId"])
+    response = JSONResponse(view)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def rotate_key(request: Request) -> Response:
     """POST /local/users/{user_id}/rotate-key: a new key with the next key_version."""
     user_id = parse_uuid(request.path_params["user_id"], "user_id")
@@ -81,9 +94,9 @@ async def stats(request: Request) -> Response:
     return JSONResponse(snapshot)
 
 
-async def _tables(request: Request) -> str:
+async def _views(request: Request) -> tuple[list[dict[str, Any]], list[UserOverview]]:
     store = context(request).store
-    return render_tables(await _run(store.all_access_requests), await _run(store.users_overview))
+    return await _run(store.all_access_requests), await _run(store.users_overview)
 
 
 def _html(body: str, *, nonce: str | None = None) -> Response:
@@ -100,9 +113,10 @@ def _html(body: str, *, nonce: str | None = None) -> Response:
 async def page(request: Request) -> Response:
     """GET /local/: the dashboard page (requests with their buttons, users, ciphertext)."""
     nonce = secrets.token_urlsafe(16)
-    return _html(render_page(await _tables(request), nonce=nonce), nonce=nonce)
+    requests, users = await _views(request)
+    return _html(render_page(requests, users, nonce=nonce), nonce=nonce)
 
 
 async def tables(request: Request) -> Response:
     """GET /local/tables: the page's tables alone, which its script reloads."""
-    return _html(await _tables(request))
+    return _html(render_tables(*await _views(request)))

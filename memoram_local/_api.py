@@ -17,6 +17,8 @@ from ._schema import Idempotency
 from ._store import Store
 from ._validation import (
     MAX_BODY_BYTES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     REASON_MAX_LENGTH,
     idempotency_key,
     optional_int,
@@ -24,6 +26,7 @@ from ._validation import (
     optional_str,
     optional_str_list,
     parse_json_object,
+    query_cursor,
     query_limit,
     query_number,
     query_tags,
@@ -48,14 +51,26 @@ async def _run(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await store.run(method, *args, **kwargs)
 
 
+def _too_large(size: str) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The request body ({size}) is over this server's limit of {MAX_BODY_BYTES} bytes"
+        f" ({MAX_BODY_BYTES // 1024 // 1024} MiB); nothing was stored."
+    )
+
+
 async def _body(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The body must be at most {MAX_BODY_BYTES} bytes.")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The body must be at most {MAX_BODY_BYTES} bytes.")
-    return parse_json_object(raw)
+        raise _too_large(f"{int(declared)} bytes")
+    # Read in chunks and stop at the limit: a chunked body declares no length.
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > MAX_BODY_BYTES:
+            raise _too_large(f"more than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return parse_json_object(b"".join(chunks))
 
 
 def _idempotency(request: Request, body: dict[str, Any]) -> Idempotency | None:
@@ -159,7 +174,7 @@ async def memory_blobs(request: Request) -> Response:
             connector,
             user_id,
             limit=query_limit(query),
-            cursor=query.get("cursor"),
+            cursor=query_cursor(query),
             tags=query_tags(query),
             search=query.get("searchQuery"),
             importance=query_number(query, "importance"),
@@ -170,7 +185,7 @@ async def memory_blobs(request: Request) -> Response:
     user_id = required_uuid(body, "user_id")
     memory_key = required_str(body, "memoryKey")
     fields = _memory_fields(body, content_required=True)
-    tags = optional_str_list(body, "tags") or []
+    tags = optional_str_list(body, "tags", max_items=MAX_TAGS, max_length=MAX_TAG_LENGTH) or []
     view, replayed = await _run(
         ctx.store.create_memory,
         connector,
@@ -193,7 +208,7 @@ async def memory_blob(request: Request) -> Response:
         user_id = required_uuid(body, "user_id")
         memory_key = required_str(body, "memoryKey")
         changes = _memory_fields(body, content_required=False)
-        tags = optional_str_list(body, "tags")
+        tags = optional_str_list(body, "tags", max_items=MAX_TAGS, max_length=MAX_TAG_LENGTH)
         view = await _run(
             ctx.store.update_memory, connector, user_id, memory_key, blob_id, changes, tags
         )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any
+from typing import Any, Final
+
+MAX_ROUTE_KEYS: Final = 64
+"""Distinct `"METHOD /route"` keys kept; further ones are counted together under OTHER_KEY."""
+OTHER_KEY: Final = "(other)"
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ServerStats:
@@ -32,11 +37,18 @@ class ServerStats:
         with self._lock:
             self._counters[name] += amount
 
-    def record_request(self, method: str, path: str) -> None:
-        """One request arrived (counted before any fault)."""
+    def record_request(self, method: str, route: str) -> None:
+        """One request arrived (counted before any fault), by method and route template.
+
+        Counters stay bounded whatever clients send: an unknown method counts as OTHER, and
+        past MAX_ROUTE_KEYS distinct keys every new one counts under OTHER_KEY.
+        """
+        key = f"{method if method in _METHODS else 'OTHER'} {route}"
         with self._lock:
             self._counters["requests"] += 1
-            self._paths[f"{method} {path}"] += 1
+            if key not in self._paths and len(self._paths) >= MAX_ROUTE_KEYS:
+                key = OTHER_KEY
+            self._paths[key] += 1
 
     def record_status(self, status: int) -> None:
         """One response started with `status`."""
@@ -84,7 +96,8 @@ class ServerStats:
 
     @property
     def by_path(self) -> dict[str, int]:
-        """Requests per `"METHOD /path"` (the raw path, ids included)."""
+        """Requests per `"METHOD /route template"`, e.g. `"GET /api/v1/memory-blobs/{blobId}"`;
+        paths that match no route count as `"/api/v1/(no route)"` or `"(no route)"`."""
         with self._lock:
             return dict(self._paths)
 

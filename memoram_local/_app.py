@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from email.utils import formatdate
 from types import TracebackType
@@ -17,58 +17,22 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from . import _api, _dashboard
 from ._auth import TokenAuthority
 from ._config import LocalConfig, ServerContext
+from ._constants import DASHBOARD_TOKEN_COOKIE
 from ._errors import STATUS_CODES, ApiError, error_response
 from ._faults import FaultInjector, FaultSpec
-from ._guard import dashboard_refusal
+from ._guard import dashboard_refusal, host_refusal, presented_token
+from ._routes import API_PREFIX, LOCAL_PREFIX, build_routes, route_template
 from ._stats import ServerStats
 from ._store import Store
 
-logger = logging.getLogger("memoram_async.local")
+logger = logging.getLogger("memoram_local")
 
-API_PREFIX = "/api/v1"
 # How long a dropped connection waits for the server to notice the disconnect.
 _DROP_TIMEOUT = 5.0
-
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _route(path: str, endpoint: Endpoint, methods: Iterable[str]) -> Route:
-    route = Route(path, endpoint, methods=list(methods))
-    # Starlette adds HEAD to every GET route; the API declares no HEAD, so 405 it with the rest.
-    route.methods = set(methods)
-    return route
-
-
-def _routes() -> list[BaseRoute]:
-    api = [
-        _route("/auth/token", _api.create_token, ["POST"]),
-        _route("/access-requests", _api.access_requests, ["GET", "POST"]),
-        _route("/access-requests/{requestId}", _api.access_request, ["GET"]),
-        _route("/access-requests/{requestId}/credentials", _api.access_credentials, ["GET"]),
-        _route("/memory-blobs", _api.memory_blobs, ["GET", "POST"]),
-        _route("/memory-blobs/{blobId}", _api.memory_blob, ["GET", "PATCH", "DELETE"]),
-        _route("/tags", _api.tags, ["GET"]),
-        _route("/tags/{tagId}", _api.tag, ["GET"]),
-    ]
-    local = [
-        _route("/", _dashboard.page, ["GET"]),
-        _route("/tables", _dashboard.tables, ["GET"]),
-        _route("/access-requests", _dashboard.list_requests, ["GET"]),
-        _route("/access-requests/{requestId}/approve", _dashboard.approve, ["POST"]),
-        _route("/access-requests/{requestId}/reject", _dashboard.reject, ["POST"]),
-        _route("/access-requests/{requestId}/revoke", _dashboard.revoke, ["POST"]),
-        _route("/users/{user_id}/rotate-key", _dashboard.rotate_key, ["POST"]),
-        _route("/users/{user_id}/keys", _dashboard.user_keys, ["GET"]),
-        _route("/health", _dashboard.health, ["GET"]),
-        _route("/stats", _dashboard.stats, ["GET"]),
-    ]
-    return [Mount(API_PREFIX, routes=api), Mount("/local", routes=local)]
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -112,7 +76,7 @@ class LocalApp(Starlette):
             context.store.close()
 
         super().__init__(
-            routes=_routes(),
+            routes=build_routes(),
             exception_handlers={
                 ApiError: _api_error,
                 HTTPException: _http_error,
@@ -159,8 +123,11 @@ class LocalApp(Starlette):
             await super().__call__(scope, receive, send)
             return
         stats = self.context.stats
-        stats.record_request(scope["method"], scope["path"])
+        stats.record_request(scope["method"], route_template(self.routes, scope["path"]))
         request_id = "req_" + secrets.token_hex(12)
+        config = self.context.config
+        dashboard = scope["path"] == LOCAL_PREFIX or scope["path"].startswith(LOCAL_PREFIX + "/")
+        remember_token = dashboard and presented_token(scope)[1]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -168,11 +135,17 @@ class LocalApp(Starlette):
                 headers["x-request-id"] = request_id
                 if "date" not in headers:
                     headers["date"] = formatdate(usegmt=True)
+                if remember_token and message["status"] < 400:
+                    # The page's own fetches then carry the token without putting it in URLs.
+                    headers.append("set-cookie", _token_cookie(config.dashboard_token))
                 stats.record_status(message["status"])
             await send(message)
 
-        if scope["path"].startswith("/local") and (refusal := dashboard_refusal(scope)):
-            await error_response(403, "forbidden", refusal)(scope, receive, send_with_headers)
+        refusal = host_refusal(scope, config.allowed_hosts)
+        if refusal is None and dashboard:
+            refusal = dashboard_refusal(scope, config.dashboard_token)
+        if refusal is not None:
+            await refusal.response()(scope, receive, send_with_headers)
             return
         injector = self.context.injector
         if injector.spec.enabled and scope["path"].startswith(API_PREFIX + "/"):
@@ -218,6 +191,13 @@ class LocalApp(Starlette):
             await response(scope, receive, send)
 
 
+def _token_cookie(token: str) -> str:
+    return (
+        f"{DASHBOARD_TOKEN_COOKIE}={token}; Path={LOCAL_PREFIX}; HttpOnly; SameSite=Strict;"
+        " Max-Age=86400"
+    )
+
+
 def _answer_late(send: Send, seconds: float) -> Send:
     """A `send` that holds the answer back for `seconds` after the request was handled."""
 
@@ -255,6 +235,8 @@ def create_app(
     faults: FaultSpec | str | None = None,
     seed: int | None = None,
     secret: str | None = None,
+    allowed_hosts: Iterable[str] = (),
+    dashboard_token: str | None = None,
 ) -> LocalApp:
     """Make a local Memoram server app, with the options of the `memoram-local` command.
 
@@ -266,6 +248,10 @@ def create_app(
         faults: A `FaultSpec` or a `--faults` string; None injects nothing.
         seed: Seed of the fault generator, for reproducible runs.
         secret: JWT signing secret; random per app when None.
+        allowed_hosts: Host names served besides localhost, 127.0.0.1 and [::1] (every other
+            `Host` is answered 421, against DNS rebinding).
+        dashboard_token: What every `/local` request must carry; random per app when None
+            (read it from `app.config.dashboard_token`).
 
     Returns:
         The ASGI app. Close it (`app.close()`) when you run it in-process.
@@ -281,6 +267,8 @@ def create_app(
         faults=faults,
         seed=seed,
         secret=secret,
+        allowed_hosts=allowed_hosts,
+        dashboard_token=dashboard_token,
     )
     store = Store(config.db)
     context = ServerContext(

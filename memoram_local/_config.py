@@ -2,35 +2,41 @@
 
 from __future__ import annotations
 
-import os
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
 
 from ._auth import TokenAuthority
+from ._constants import (
+    DEFAULT_TOKEN_TTL,
+    DEV_API_KEY,
+    MIN_DASHBOARD_TOKEN_LENGTH,
+)
 from ._faults import FaultInjector, FaultSpec
 from ._stats import ServerStats
 from ._store import Store
 
-DEV_API_KEY: Final = "mem_10ca1de7000000000000000000000000000000000000c0de"
-"""The development API key accepted when no other key is configured. It is public: use it only
-against the local server."""
 
-API_KEYS_ENV: Final = "MEMORAM_LOCAL_API_KEYS"
-DEFAULT_TOKEN_TTL: Final = 3600
+def new_dashboard_token() -> str:
+    """A fresh random dashboard token (32 URL-safe characters, 192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
 class LocalConfig:
     """Resolved options of one local server (`create_app` and the command line share them)."""
 
-    api_keys: tuple[str, ...] = (DEV_API_KEY,)
+    api_keys: tuple[str, ...] = field(default=(DEV_API_KEY,), repr=False)
     db: str = ":memory:"
     token_ttl: int = DEFAULT_TOKEN_TTL
     auto_approve: bool = False
     faults: FaultSpec = field(default_factory=FaultSpec)
     seed: int | None = None
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    allowed_hosts: frozenset[str] = frozenset()
+    """Host names served besides the loopback ones (lower case, no port)."""
+    dashboard_token: str = field(default_factory=new_dashboard_token, repr=False)
+    """What every /local request must carry (`token` or `X-Memoram-Local-Token`)."""
 
     @classmethod
     def build(
@@ -43,6 +49,8 @@ class LocalConfig:
         faults: FaultSpec | str | None = None,
         seed: int | None = None,
         secret: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+        dashboard_token: str | None = None,
     ) -> LocalConfig:
         """Check and normalise options; bad values raise ValueError with a clear message."""
         if isinstance(api_keys, str):
@@ -55,6 +63,21 @@ class LocalConfig:
             raise ValueError("token_ttl must be a positive number of seconds")
         if secret is not None and not secret:
             raise ValueError("secret must not be empty")
+        if isinstance(allowed_hosts, str):
+            allowed_hosts = [allowed_hosts]
+        hosts = frozenset(host.strip().strip("[]").lower() for host in allowed_hosts)
+        if any(not host or any(char in host for char in "/:@ ") for host in hosts):
+            raise ValueError("allowed_hosts takes host names without scheme, port or path")
+        if dashboard_token is not None and (
+            len(dashboard_token) < MIN_DASHBOARD_TOKEN_LENGTH
+            or not dashboard_token.isascii()
+            or not dashboard_token.isprintable()
+            or " " in dashboard_token
+        ):
+            raise ValueError(
+                f"the dashboard token must be at least {MIN_DASHBOARD_TOKEN_LENGTH} printable"
+                " ASCII characters without spaces"
+            )
         return cls(
             api_keys=keys or (DEV_API_KEY,),
             db=db or ":memory:",
@@ -63,12 +86,9 @@ class LocalConfig:
             faults=FaultSpec.coerce(faults),
             seed=seed,
             secret=secret,
+            allowed_hosts=hosts,
+            dashboard_token=dashboard_token or new_dashboard_token(),
         )
-
-
-def api_keys_from_env() -> list[str]:
-    """The keys in MEMORAM_LOCAL_API_KEYS (comma-separated), if any."""
-    return [key for key in os.environ.get(API_KEYS_ENV, "").split(",") if key.strip()]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""The dashboard's HTML, rendered by Jinja2 with autoescaping on: the page at `/local/` and its
+tables fragment at `/local/tables`.
+
+Templates live in `templates/` (package data), the stylesheet and script in `static/` (served
+at `/local/static/`). Memory keys reach the templates already masked by the store's views;
+encryption keys never reach this module, and memories only as the start of their ciphertext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import quote
+
+import jinja2
+
+from ._overview import MEMORIES_PER_USER, UserOverview
+
+LOCAL_PATH: Final = "/local"
+TABLES_PATH: Final = LOCAL_PATH + "/tables"
+STATIC_PATH: Final = LOCAL_PATH + "/static"
+REFRESH_SECONDS: Final = 3
+"""How often the page reloads its tables while it is visible and auto-refresh is on."""
+FETCH_TIMEOUT_SECONDS: Final = 10
+"""How long one fetch of the page's script may take before it gives up."""
+# Which buttons a request gets in each status: (decision, label, primary).
+_ACTIONS: Final[Mapping[str, Sequence[tuple[str, str, bool]]]] = {
+    "pending": (("approve", "Approve", True), ("reject", "Reject", False)),
+    "approved": (("revoke", "Revoke", False),),
+}
+
+
+def _display_time(iso: object) -> str:
+    return str(iso).replace("T", " ").rsplit(".", 1)[0].removesuffix("Z") + " UTC"
+
+
+def _path_segment(value: object) -> str:
+    return quote(str(value), safe="")
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("memoram_local", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["display_time"] = _display_time
+    environment.filters["path_segment"] = _path_segment
+    return environment
+
+
+_ENVIRONMENT: Final = _environment()
+
+
+def _tables_context(
+    requests: Sequence[Mapping[str, Any]], users: Sequence[UserOverview]
+) -> dict[str, Any]:
+    return {
+        "requests": requests,
+        "pending": sum(1 for item in requests if item["status"] == "pending"),
+        "users": users,
+        "actions": _ACTIONS,
+        "local_path": LOCAL_PATH,
+        "memories_per_user": MEMORIES_PER_USER,
+    }
+
+
+def render_tables(requests: Sequence[Mapping[str, Any]], users: Sequence[UserOverview]) -> str:
+    """The two tables, as the page embeds them and as the script reloads them."""
+    return _ENVIRONMENT.get_template("tables.html").render(_tables_context(requests, users))
+
+
+def render_page(
+    requests: Sequence[Mapping[str, Any]], users: Sequence[UserOverview], *, nonce: str
+) -> str:
+    """The whole dashboard page around the tables.
+
+    `nonce` must be the one in the response's Content-Security-Policy: only the page's own
+    script may run, whatever a stored value contains.
+    """
+    return _ENVIRONMENT.get_template("page.html").render(
+        _tables_context(requests, users),
+        nonce=nonce,
+        tables_path=TABLES_PATH,
+        static_path=STATIC_PATH,
+        refresh_seconds=REFRESH_SECONDS,
+        fetch_timeout_seconds=FETCH_TIMEOUT_SECONDS,
+    )
