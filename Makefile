@@ -52,7 +52,7 @@ schemathesis: $(STAMP)  ## schemathesis run openapi.yaml against a local server 
 	$(PY) scripts/run_schemathesis.py
 
 regenerate-pr-prep: $(STAMP)  ## What CI does on a spec change: generate, check, test, report, CHANGELOG
-	$(PY) scripts/regenerate.py --base '$(BASE)'
+	$(PY) scripts/regenerate.py $(if $(filter command line environment,$(origin BASE)),--base '$(BASE)')
 
 lint: $(STAMP)  ## ruff check and format --check (not on generated/)
 	$(BIN)/ruff check $(wildcard $(LINTED))
