@@ -39,8 +39,16 @@ check-generated: $(STAMP)  ## Fail when generated/ is stale: hand edit (revert) 
 spec: $(STAMP)  ## Validate openapi.yaml
 	$(BIN)/openapi-spec-validator openapi.yaml
 
-check-spec: spec check-generated  ## Spec valid, generated/ in sync, spec <-> SDK consistency (< 1 min)
-	$(BIN)/pytest -q -p no:cacheprovider tests/test_spec.py tests/test_spec_consistency.py
+check-spec: $(STAMP)  ## Spec valid, generated/ in sync, spec <-> SDK consistency; all run (< 1 min)
+	@status=0; \
+	echo "== openapi-spec-validator openapi.yaml"; \
+	$(BIN)/openapi-spec-validator openapi.yaml || status=1; \
+	echo "== scripts/check_generated.py"; \
+	$(PY) scripts/check_generated.py || status=1; \
+	echo "== spec <-> SDK consistency"; \
+	$(BIN)/pytest -q -p no:cacheprovider --no-header -rf --tb=line \
+		tests/test_spec.py tests/test_spec_consistency.py || status=1; \
+	exit $$status
 
 spec-diff: $(STAMP)  ## Classify spec and public-API changes since BASE=<git ref>; print the next version
 	$(PY) scripts/release_diff.py --base '$(BASE)'
