@@ -46,7 +46,7 @@ check-spec: $(STAMP)  ## Spec valid, generated/ in sync, spec <-> SDK consistenc
 	echo "== scripts/check_generated.py"; \
 	$(PY) scripts/check_generated.py || status=1; \
 	echo "== spec <-> SDK consistency"; \
-	$(BIN)/pytest -q -p no:cacheprovider --no-header -rf --tb=line \
+	$(BIN)/pytest -q -p no:cacheprovider --no-header --tb=short \
 		tests/test_spec.py tests/test_spec_consistency.py || status=1; \
 	exit $$status
 

@@ -42,6 +42,12 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tra
 BASE_URL = "http://127.0.0.1:9/api/v1"
 
 
+def require(condition: object, message: str) -> None:
+    """Fail with ``message`` alone (it names the spec element and the SDK place to change)."""
+    if not condition:
+        pytest.fail(message, pytrace=False)
+
+
 # -- reading the spec ---------------------------------------------------------------------------
 
 
@@ -71,12 +77,13 @@ def enum_values(schema: Any) -> set[str]:
 
 
 def object_properties(name: str) -> dict[str, Any]:
-    """A component schema's properties, with those of its ``allOf`` parts merged in."""
+    """A component schema's own properties, with those of its inline ``allOf`` parts (a
+    ``$ref`` part is another component, checked under its own name)."""
     schema = resolve(SCHEMAS[name])
     props: dict[str, Any] = dict(schema.get("properties", {}))
     for part in schema.get("allOf", ()):
-        part = resolve(part)
-        props.update(part.get("properties", {}))
+        if "$ref" not in part:
+            props.update(part.get("properties", {}))
     return props
 
 
@@ -154,8 +161,7 @@ EXPOSED: dict[str, str] = {
     "UpdateMemoryRequest.user_id": "Credentials.user_id",
     "UpdateMemoryRequest.memoryKey": "Credentials.memory_key",
     **{
-        f"{schema}.{field}": f"Memory.{field}"
-        for schema in ("MemoryBlobResponse", "MemoryBlob")
+        f"MemoryBlobResponse.{field}": f"Memory.{field}"
         for field in (
             "id",
             "user_id",
@@ -258,15 +264,16 @@ def test_every_property_and_parameter_is_exposed_or_listed() -> None:
         "tests/test_spec_consistency.py (a breaking change: see `make spec-diff`)"
         for location in sorted((EXPOSED.keys() | NOT_EXPOSED.keys()) - in_spec)
     ]
-    assert not problems, "\n".join(problems)
+    require(not problems, "\n".join(problems))
 
 
 @pytest.mark.parametrize(("location", "place"), sorted(EXPOSED.items()))
 def test_exposed_place_exists(location: str, place: str) -> None:
     """The public field or argument that carries a spec property exists in the SDK."""
-    assert public_place_exists(place), (
+    require(
+        public_place_exists(place),
         f"{spec_element(location)} should reach users at {place}, which the public API of "
-        "memoram_async lacks: add it, or correct EXPOSED in tests/test_spec_consistency.py"
+        "memoram_async lacks: add it, or correct EXPOSED in tests/test_spec_consistency.py",
     )
 
 
@@ -284,10 +291,13 @@ def test_every_spec_enum_feeds_a_public_enum() -> None:
         if enum_values(schema)
     }
     unmapped = sorted(with_enums - ENUM_FEEDS.keys())
-    assert not unmapped, "\n".join(
-        f"{spec_element(location)} is an enum that feeds no public enum: add a StrEnum to "
-        "memoram_async/_models.py and list it in ENUM_FEEDS in tests/test_spec_consistency.py"
-        for location in unmapped
+    require(
+        not unmapped,
+        "\n".join(
+            f"{spec_element(location)} is an enum that feeds no public enum: add a StrEnum to "
+            "memoram_async/_models.py and list it in ENUM_FEEDS in tests/test_spec_consistency.py"
+            for location in unmapped
+        ),
     )
 
 
@@ -295,13 +305,14 @@ def test_every_spec_enum_feeds_a_public_enum() -> None:
 def test_spec_enum_matches_public_enum(location: str, public_enum: type[Any]) -> None:
     """The values the spec declares are exactly the members of the public enum it feeds."""
     schema = {**spec_properties(), **spec_parameters()}.get(location)
-    assert schema is not None, f"{spec_element(location)} is gone: update ENUM_FEEDS"
+    require(schema is not None, f"{spec_element(location)} is gone: update ENUM_FEEDS")
     in_spec = enum_values(schema)
     members = {member.value for member in public_enum}
-    assert in_spec == members, (
+    require(
+        in_spec == members,
         f"{spec_element(location)} allows {sorted(in_spec)}, but {public_enum.__name__} "
         f"(memoram_async/_models.py) has {sorted(members)}: add "
-        f"{sorted(in_spec - members)} and remove {sorted(members - in_spec)} there"
+        f"{sorted(in_spec - members)} and remove {sorted(members - in_spec)} there",
     )
 
 
@@ -381,10 +392,11 @@ def test_wait_for_approval_ends_on_every_final_status(status: str) -> None:
     if status == "pending":
         assert outcome == "still waiting"
     else:
-        assert outcome in {"approved", "denied"}, (
+        require(
+            outcome in {"approved", "denied"},
             f"openapi.yaml components.schemas.AccessRequestStatus has {status!r}, a decided "
             f"status, but MemoramClient.wait_for_approval (memoram_async/_client.py) answers it "
-            f"with {outcome!r}: make it end the wait (approved, or AccessDeniedError)"
+            f"with {outcome!r}: make it end the wait (approved, or AccessDeniedError)",
         )
 
 
@@ -486,11 +498,14 @@ def numeric_schemas() -> dict[str, Any]:
 def test_every_numeric_input_is_probed() -> None:
     """Each numeric property or parameter users set has a probe of the SDK's checks."""
     missing = sorted(numeric_schemas().keys() - NUMERIC_INPUTS.keys())
-    assert not missing, "\n".join(
-        f"{spec_element(location)} is a number users set: add its public argument's probe to "
-        "NUMERIC_INPUTS in tests/test_spec_consistency.py (and check the value in "
-        "memoram_async/_validation.py)"
-        for location in missing
+    require(
+        not missing,
+        "\n".join(
+            f"{spec_element(location)} is a number users set: add its public argument's probe to "
+            "NUMERIC_INPUTS in tests/test_spec_consistency.py (and check the value in "
+            "memoram_async/_validation.py)"
+            for location in missing
+        ),
     )
 
 
@@ -519,9 +534,10 @@ def test_numeric_input_follows_the_spec(location: str) -> None:
     """The SDK accepts exactly the type and range the spec allows, and sends that type."""
     schema = numeric_schemas().get(location)
     place, probe = NUMERIC_INPUTS[location]
-    assert schema is not None, (
+    require(
+        schema is not None,
         f"{spec_element(location)} is no longer a number users set: update {place} and "
-        "NUMERIC_INPUTS in tests/test_spec_consistency.py"
+        "NUMERIC_INPUTS in tests/test_spec_consistency.py",
     )
 
     async def attempt(value: object) -> tuple[bool, object]:
@@ -543,9 +559,10 @@ def test_numeric_input_follows_the_spec(location: str) -> None:
         elif accepted and isinstance(sent, float) and not math.isfinite(sent):
             problems.append(f"sends {sent!r}")
     bounds = {key: schema[key] for key in ("type", "minimum", "maximum") if key in schema}
-    assert not problems, (
+    require(
+        not problems,
         f"{spec_element(location)} is {bounds}, but {place} {', '.join(problems)}: "
-        "make the SDK's check match the spec"
+        "make the SDK's check match the spec",
     )
 
 
@@ -554,7 +571,8 @@ def test_default_page_size_is_within_the_spec_bounds() -> None:
     schema = resolve(spec_parameters()["listMemories.limit"])
     default = inspect.signature(UserMemories.list_memories).parameters["page_size"].default
     low, high = schema.get("minimum", 1), schema.get("maximum", math.inf)
-    assert low <= default <= high, (
+    require(
+        low <= default <= high,
         f"openapi.yaml operation listMemories, parameter limit is {low}..{high}, but "
-        f"UserMemories.list_memories(page_size={default}) (memoram_async/_user.py) is outside"
+        f"UserMemories.list_memories(page_size={default}) (memoram_async/_user.py) is outside",
     )
