@@ -51,7 +51,7 @@ def run_check(target: str) -> tuple[bool, str]:
         text=True,
         check=False,
     )
-    tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+    tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
     return result.returncode == 0, tail
 
 
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "--report", type=Path, default=ROOT / "build" / "regenerate-report.md", help="Markdown out"
     )
     args = parser.parse_args(argv)
-    base = args.base if args.base and args.base != "HEAD" else default_base()
+    base = args.base or default_base()
 
     written = check_generated.write(ROOT)
     print("\n".join(written) or "generated/ was already up to date")
