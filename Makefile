@@ -12,13 +12,13 @@ STAMP := $(VENV)/.installed
 # Generator post-hooks call ruff by name: the venv's tools come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
-	--config openapi-python-client.yaml --meta none --overwrite
 GENERATED := generated/memoram_api
 LINTED := memoram_async memoram_local scripts tests examples
+# The git ref `make spec-diff` compares with (a release tag, main, HEAD~1...).
+BASE ?= HEAD
 
-.PHONY: help venv generate check-generated spec lint format typecheck docs browser pytest test demo bench dist \
-	chaos
+.PHONY: help venv generate check-generated spec check-spec spec-diff lint lint-workflows format \
+	typecheck docs browser pytest test schemathesis regenerate-pr-prep demo bench dist chaos
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,14 +30,37 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
 	touch $(STAMP)
 
-generate: $(STAMP)  ## Regenerate generated/memoram_api from openapi.yaml
-	$(GENERATOR) --output-path $(GENERATED)
+generate: $(STAMP)  ## Regenerate generated/memoram_api from openapi.yaml (no stray file left)
+	$(PY) scripts/check_generated.py --write
 
-check-generated: $(STAMP)  ## Fail, listing files, when generated/ differs from a fresh generation
+check-generated: $(STAMP)  ## Fail when generated/ is stale: hand edit (revert) or spec change (generate)
 	$(PY) scripts/check_generated.py
 
 spec: $(STAMP)  ## Validate openapi.yaml
 	$(BIN)/openapi-spec-validator openapi.yaml
+
+check-spec: $(STAMP)  ## Spec valid, generated/ in sync, spec <-> SDK consistency; all run (< 1 min)
+	@status=0; \
+	echo "== openapi-spec-validator openapi.yaml"; \
+	$(BIN)/openapi-spec-validator openapi.yaml || status=1; \
+	echo "== scripts/check_generated.py"; \
+	$(PY) scripts/check_generated.py || status=1; \
+	echo "== spec <-> SDK consistency"; \
+	$(BIN)/pytest -q -p no:cacheprovider --no-header --tb=short \
+		tests/test_spec.py tests/test_spec_consistency.py || status=1; \
+	exit $$status
+
+spec-diff: $(STAMP)  ## Classify spec and public-API changes since BASE=<git ref>; print the next version
+	$(PY) scripts/release_diff.py --base '$(BASE)'
+
+lint-workflows: $(STAMP)  ## zizmor on .github/workflows, offline
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+
+schemathesis: $(STAMP)  ## schemathesis run openapi.yaml against a local server started for it
+	$(PY) scripts/run_schemathesis.py
+
+regenerate-pr-prep: $(STAMP)  ## What CI does on a spec change: generate, check, test, report, CHANGELOG
+	$(PY) scripts/regenerate.py $(if $(filter command line environment,$(origin BASE)),--base '$(BASE)')
 
 lint: $(STAMP)  ## ruff check and format --check (not on generated/)
 	$(BIN)/ruff check $(wildcard $(LINTED))
@@ -73,7 +96,7 @@ browser:  ## Install Debian's chromium and chromium-driver for the dashboard's b
 		|| echo "browser: apt-get failed; the dashboard's browser test is skipped"; \
 	fi
 
-test: lint typecheck spec check-generated docs browser pytest  ## Every check, the docs, then the test suite
+test: lint lint-workflows typecheck check-spec docs browser pytest  ## Every check, the docs, then the test suite
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py

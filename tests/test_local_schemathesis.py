@@ -133,10 +133,10 @@ def test_operation_conforms_to_openapi(case: Any, live: Live) -> None:
 
 
 def test_every_operation_was_exercised_beyond_auth(live: Live) -> None:
-    """Each of the 12 operations answered 2xx, and each that takes input also answered 400."""
+    """Each operation of the spec answered 2xx, and each that takes input also answered 400."""
     if not live.statuses:
         pytest.skip("run together with test_operation_conforms_to_openapi")
-    assert len(live.statuses) == 12
+    assert set(live.statuses) == {result.ok().label for result in schema.get_all_operations()}
     for label, counts in live.statuses.items():
         assert any(200 <= status < 300 for status in counts), label
         if label not in WITHOUT_INVALID_INPUT:
