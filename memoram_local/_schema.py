@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from typing import Literal
 
-from ._errors import BadRequest
+from ._errors import NotFound
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 ENCRYPTION_KEY_BYTES = 32
@@ -113,20 +113,27 @@ def tag_color(name: str) -> str:
     return TAG_PALETTE[digest[0] % len(TAG_PALETTE)]
 
 
+_NO_SUCH_PAGE = "`cursor` names no page this server issued; list again without a cursor."
+
+
 def encode_cursor(seq: int) -> str:
     """An opaque cursor pointing after the memory with sequence number `seq`."""
     return base64.urlsafe_b64encode(f"v1.{seq}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> int:
-    """The sequence number inside a cursor; anything not made by `encode_cursor` is a 400."""
+    """The sequence number inside a cursor; anything not made by `encode_cursor` is a 404.
+
+    Every string is a valid `cursor` by the spec, so a cursor this server did not issue is not a
+    malformed request (400) but one that names no page (404).
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise BadRequest("`cursor` is not a cursor this server issued.") from exc
+        raise NotFound(_NO_SUCH_PAGE) from exc
     match = _CURSOR.match(raw)
     if match is None or encode_cursor(int(match.group(1))) != cursor:
-        raise BadRequest("`cursor` is not a cursor this server issued.")
+        raise NotFound(_NO_SUCH_PAGE)
     return int(match.group(1))
 
 

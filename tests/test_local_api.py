@@ -392,7 +392,6 @@ async def test_non_finite_numbers_are_400(flow: LocalFlow) -> None:
         {"limit": "ten"},
         {"importance": "x"},
         {"importance": "nan"},
-        {"cursor": "garbage"},
     ],
 )
 async def test_list_query_validation(flow: LocalFlow, params: dict[str, str]) -> None:
@@ -403,6 +402,18 @@ async def test_list_query_validation(flow: LocalFlow, params: dict[str, str]) ->
         query = {}
     response = await flow.request("GET", "/memory-blobs", params=query)
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "djEuLTE", "dj" * 40])
+async def test_a_cursor_the_server_did_not_issue_is_404(flow: LocalFlow, cursor: str) -> None:
+    """A cursor that names no page is a 404 that says to start over, not a 400."""
+    grant = await flow.grant()
+    await flow.create(grant, "one")
+    response = await flow.request(
+        "GET", "/memory-blobs", params={"user_id": grant.user_id, "cursor": cursor}
+    )
+    assert response.status_code == 404
+    assert "without a cursor" in response.json()["message"]
 
 
 async def test_unknown_user_id_is_403(flow: LocalFlow) -> None:

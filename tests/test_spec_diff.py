@@ -95,14 +95,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "minor",
     ),
     (
-        "enum opened to any string",
+        "open enum closed to its members",
         lambda s: schema(s, "AccessRequest")["properties"].update(
-            status={
-                "anyOf": [{"$ref": "#/components/schemas/AccessRequestStatus"}, {"type": "string"}]
-            }
+            status={"$ref": "#/components/schemas/AccessRequestStatus"}
         ),
-        "minor response enum opened: AccessRequest.status",
-        "minor",
+        "patch response enum closed: AccessRequest.status",
+        "patch",
     ),
     (
         "number becomes integer in a request",
@@ -165,8 +163,8 @@ CASES: list[tuple[str, Mutation, str, str]] = [
 ]
 
 
-def run(tmp_path: Path, mutate: Mutation) -> list[str]:
-    """spec_diff's output lines for openapi.yaml against a mutated copy, run as users run it."""
+def run(tmp_path: Path, mutate: Mutation, *, old: Path = ROOT / "openapi.yaml") -> list[str]:
+    """spec_diff's lines for ``old`` (default openapi.yaml) against a mutated openapi.yaml."""
     new = copy.deepcopy(SPEC)
     mutate(new)
     new_path = tmp_path / "new.yaml"
@@ -175,7 +173,7 @@ def run(tmp_path: Path, mutate: Mutation) -> list[str]:
         [
             sys.executable,
             str(ROOT / "scripts" / "spec_diff.py"),
-            str(ROOT / "openapi.yaml"),
+            str(old),
             new_path,
         ],
         capture_output=True,
@@ -195,6 +193,18 @@ def test_change_is_classified(tmp_path: Path, mutate: Mutation, line: str, bump:
     normalized = [" ".join(printed.split()) for printed in lines]
     assert any(printed.startswith(" ".join(line.split())) for printed in normalized), lines
     assert lines[-1] == f"semver: {bump}"
+
+
+def test_opening_a_closed_response_enum_is_minor(tmp_path: Path) -> None:
+    """A closed status enum opened to any string (as this spec does) is a minor change."""
+    closed = copy.deepcopy(SPEC)
+    schema(closed, "AccessRequest")["properties"]["status"] = {
+        "$ref": "#/components/schemas/AccessRequestStatus"
+    }
+    old = tmp_path / "closed.yaml"
+    old.write_text(yaml.safe_dump(closed, sort_keys=False))
+    lines = run(tmp_path, lambda s: None, old=old)
+    assert lines == ["minor response enum opened: AccessRequest.status", "semver: minor"]
 
 
 def test_identical_specs_are_a_patch_without_changes(tmp_path: Path) -> None:
