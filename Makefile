@@ -96,7 +96,7 @@ browser:  ## Install Debian's chromium and chromium-driver for the dashboard's b
 		|| echo "browser: apt-get failed; the dashboard's browser test is skipped"; \
 	fi
 
-test: lint lint-workflows typecheck check-spec docs browser pytest  ## Every check, the docs, then the test suite
+test: lint lint-workflows typecheck check-spec docs schemathesis browser pytest  ## Every check, the docs, schemathesis, then the test suite
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py
