@@ -15,12 +15,17 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 GENERATOR := $(BIN)/openapi-python-client generate --path openapi.yaml \
 	--config openapi-python-client.yaml --meta none --overwrite
 GENERATED := generated/memoram_api
-LINTED := memoram_async scripts tests examples
+LINTED := memoram_async memoram_pytest scripts tests examples
+# The whole suite measures branch coverage of the SDK and fails under this percentage.
+COVERAGE := --cov=memoram_async --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
+# One folder of tests/ per tier (see tests/__init__.py); `make test-<tier>` runs one alone.
+TIERS := unit emulator sdk_local scenarios e2e
 
-.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test demo bench dist chaos
+.PHONY: help venv generate check-generated spec lint format typecheck browser pytest test check demo bench dist chaos \
+	$(addprefix test-,$(subst _,-,$(TIERS)))
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 venv: $(STAMP)  ## Create .venv and install the project with its development tools
 
@@ -46,11 +51,28 @@ format: $(STAMP)  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix $(wildcard $(LINTED))
 	$(BIN)/ruff format $(wildcard $(LINTED))
 
-typecheck: $(STAMP)  ## mypy --strict on memoram_async, the generated client and tests/typing
-	$(BIN)/mypy memoram_async $(GENERATED) $(wildcard tests/typing)
+typecheck: $(STAMP)  ## mypy --strict on memoram_async, the plugin, the generated client and tests/typing
+	$(BIN)/mypy memoram_async memoram_pytest $(GENERATED) $(wildcard tests/typing)
 
-pytest: $(STAMP)  ## The test suite only
-	$(BIN)/pytest
+pytest: $(STAMP)  ## The whole test suite, with branch coverage of memoram_async (fails under 90 %)
+	$(BIN)/pytest $(COVERAGE)
+
+test-unit: $(STAMP)  ## Tier 1: the SDK in process, no server (seconds)
+	$(BIN)/pytest tests/unit
+
+test-emulator: $(STAMP)  ## Tier 2: the local server's own tests
+	$(BIN)/pytest tests/emulator
+
+test-sdk-local: $(STAMP)  ## Tier 3: the SDK and its pytest plugin against the local server over loopback
+	$(BIN)/pytest tests/sdk_local
+
+test-scenarios: $(STAMP)  ## Tier 4: the chaos scenarios at small size
+	$(BIN)/pytest tests/scenarios
+
+test-e2e: $(STAMP)  ## Tier 5: examples, README, release, browser, benchmark smoke (minutes)
+	$(BIN)/pytest tests/e2e
+
+check: lint typecheck test-unit  ## The fast tier: lint, types, unit tests (under a minute)
 
 browser:  ## Install Debian's chromium and chromium-driver for the dashboard's browser test (needs root)
 	@if [ -x /usr/bin/chromium ]; then \
@@ -75,7 +97,7 @@ dist: $(STAMP)  ## Build the sdist and the wheel into dist/
 	$(PY) -m build --outdir dist .
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 chaos: $(STAMP)  ## Faults, token churn, hostile answers, bad input, secrets, SIGKILL: one table (minutes)
-	$(PY) scripts/chaos.py
+	$(PY) -m scripts.chaos

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECTION_TITLES = (
     "## 1. Per-call overhead",
     "## 2. Throughput over loopback",
@@ -26,11 +26,11 @@ def test_quick_bench_writes_every_section_to_the_given_output_only(tmp_path: Pat
     before = _file_state(committed)
     output = tmp_path / "report.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick", "--output", str(output)],
+        [sys.executable, "-m", "scripts.bench", "--quick", "--output", str(output)],
         capture_output=True,
         text=True,
         timeout=100,
-        cwd=tmp_path,
+        cwd=ROOT,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -21,7 +21,7 @@ from memoram_async import Credentials, MemoramClient, UserMemories
 from memoram_async.local import DEV_API_KEY, LocalServer
 from memoram_async.testing import MemoramLocal
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 SAMPLE = EXAMPLES / "data" / "memories.jsonl"
 RUN_TIMEOUT = 90

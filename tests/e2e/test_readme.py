@@ -10,7 +10,7 @@ from pathlib import Path
 
 from memoram_async.local import LocalServer
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def first_python_block() -> str:

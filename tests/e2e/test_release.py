@@ -23,7 +23,7 @@ import pytest
 
 import memoram_async
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 STEP_TIMEOUT = 180
 
@@ -88,7 +88,7 @@ def test_version_is_0_1_0_and_in_the_changelog() -> None:
 
 
 def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
-    """The wheel ships memoram_async (with local and testing) and memoram_api, each py.typed."""
+    """The wheel ships memoram_async (with local and testing), memoram_api and the plugin, typed."""
     assert wheel.name == f"memoram_async-{VERSION}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -98,6 +98,8 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
         "memoram_async/py.typed",
         "memoram_async/local/__init__.py",
         "memoram_async/testing/__init__.py",
+        "memoram_pytest/__init__.py",
+        "memoram_pytest/py.typed",
         "memoram_api/__init__.py",
         "memoram_api/py.typed",
         "memoram_api/api/memory_management/create_memory.py",
@@ -105,7 +107,7 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
         assert path in names, path
     assert not [name for name in names if name.startswith(("tests/", "generated/", "examples/"))]
     assert b"memoram-local = memoram_async.local._cli:main" in entry_points
-    assert b"[pytest11]\nmemoram_async = memoram_async.testing" in entry_points
+    assert b"[pytest11]\nmemoram_async = memoram_pytest" in entry_points
 
 
 def test_sdist_holds_the_spec_and_the_generated_client(dist: Path) -> None:

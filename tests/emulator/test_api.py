@@ -13,9 +13,9 @@ from email.utils import parsedate_to_datetime
 import httpx
 import jwt
 import pytest
-from conftest import LOCAL_ORIGIN, LocalFlow
 
 from memoram_async.local import DEV_API_KEY, LocalApp, create_app
+from tests.emulator.flow import LOCAL_ORIGIN, LocalFlow
 
 API = LOCAL_ORIGIN + "/api/v1"
 

@@ -6,9 +6,9 @@ import re
 from html.parser import HTMLParser
 
 import httpx
-from conftest import LOCAL_ORIGIN, LocalFlow
 
 from memoram_async.local import LocalApp
+from tests.emulator.flow import LOCAL_ORIGIN, LocalFlow
 
 PAGE = LOCAL_ORIGIN + "/local/"
 TABLES = LOCAL_ORIGIN + "/local/tables"

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 
 from memoram_async.local import LocalServer
 
-SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
+SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 EXAMPLES_PER_OPERATION = int(os.environ.get("MEMORAM_SCHEMATHESIS_EXAMPLES", "25"))
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LocalFlow
 
 from memoram_async.local import DEV_API_KEY, LocalServer, LocalServerError
 from memoram_async.local._store import Store
+from tests.emulator.flow import LocalFlow
 
 
 def test_addresses_and_key(local_server: LocalServer) -> None:

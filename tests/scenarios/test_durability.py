@@ -6,14 +6,11 @@
 from __future__ import annotations
 
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from _chaos_durability import ServerProcess, run_durability
+from tests.scenarios.chaos.durability import ServerProcess, run_durability
 
 pytestmark = pytest.mark.slow
 

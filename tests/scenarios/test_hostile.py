@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import inspect
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from _chaos_hostile import OPERATIONS, Answer, Operation, hostile_check, run_case
 
 from memoram_async import (
     APIConnectionError,
@@ -20,6 +14,7 @@ from memoram_async import (
     MemoramClient,
     UserMemories,
 )
+from tests.scenarios.chaos.hostile import OPERATIONS, Answer, Operation, hostile_check, run_case
 
 # Per operation; `make chaos` runs 200 each.
 EXAMPLES = 25

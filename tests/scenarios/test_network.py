@@ -5,16 +5,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from _chaos_common import ScenarioResult, format_table
-from _chaos_network import (
+from memoram_async import MemoramError, Memory
+from tests.scenarios.chaos.common import ScenarioResult, format_table
+from tests.scenarios.chaos.network import (
     CLIENT_TIMEOUT,
     FAULTS,
     _content,
@@ -23,8 +20,6 @@ from _chaos_network import (
     run_faulty_network,
     run_token_churn,
 )
-
-from memoram_async import MemoramError, Memory
 
 pytestmark = pytest.mark.slow
 

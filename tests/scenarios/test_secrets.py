@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from _chaos_secrets import Secrets, run_secrets
-from fake_api import FakeAPI, credentials
-
 from memoram_async import BadRequestError, MemoramClient, RateLimitError, ValidationError
+from tests.scenarios.chaos.secret_leaks import Secrets, run_secrets
+from tests.scenarios.fake_api import FakeAPI, credentials
 
 
 async def test_no_secret_anywhere_in_the_flow_and_the_error_paths() -> None:

@@ -1,4 +1,4 @@
-"""The pytest plugin `memoram_async.testing`, run the way users run it: through pytester."""
+"""The pytest plugin `memoram_pytest` (helpers: `memoram_async.testing`), run through pytester."""
 
 from __future__ import annotations
 
@@ -142,9 +142,61 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_entry_point_registers_the_plugin() -> None:
-    """Installing memoram-async registers memoram_async.testing under pytest11."""
+    """Installing memoram-async registers memoram_pytest under pytest11, named memoram_async."""
     points = {e.name: e.value for e in entry_points(group="pytest11")}
-    assert points.get("memoram_async") == "memoram_async.testing"
+    assert points.get("memoram_async") == "memoram_pytest"
+
+
+def test_loading_the_plugin_imports_nothing_of_the_sdk() -> None:
+    """`import memoram_pytest` (what pytest does at startup) imports no memoram_async module."""
+    code = (
+        "import sys, memoram_pytest\n"
+        "ours = ('memoram_async', 'memoram_api')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ours))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_pytest_starts_without_importing_the_sdk(pytester: pytest.Pytester) -> None:
+    """With every autoloaded plugin in place, memoram_async is first imported by a test.
+
+    This is what lets pytest-cov, which starts after the plugins load, measure the SDK.
+    """
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makeconftest(
+        "import sys\n"
+        "def pytest_configure(config):\n"
+        "    config.sdk_at_start = [m for m in sys.modules if m.startswith('memoram_async')]\n"
+    )
+    pytester.makepyfile(
+        test_start=textwrap.dedent(
+            """
+            import memoram_async.testing
+
+            def test_sdk_was_not_loaded_at_startup(pytestconfig):
+                assert pytestconfig.sdk_at_start == []
+                assert pytestconfig.pluginmanager.get_plugin("memoram_async") is not None
+
+            async def test_fixture_still_there(memoram_respx):
+                assert memoram_respx.base_url == memoram_async.testing.FAKE_BASE_URL
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=2)
+
+
+def test_helpers_module_still_offers_the_fixtures() -> None:
+    """memoram_async.testing re-exports the plugin's fixtures and hook for explicit use."""
+    import memoram_async.testing as helpers
+    import memoram_pytest
+
+    assert helpers.memoram_local is memoram_pytest.memoram_local
+    assert helpers.memoram_respx is memoram_pytest.memoram_respx
+    assert helpers.pytest_configure is memoram_pytest.pytest_configure
 
 
 def test_memoram_local_fixture(project: pytest.Pytester) -> None:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fake_api import API_KEY, FakeAPI
 
 from memoram_async import AuthenticationError, InternalServerError, MemoramClient
 from memoram_async._auth import (
@@ -18,6 +17,7 @@ from memoram_async._auth import (
     token_lifetime,
 )
 from memoram_async._secret import Secret
+from tests.scenarios.fake_api import API_KEY, FakeAPI
 
 SERVER_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from _chaos_input import CASES, BadInput, attempt, environment, verdict
-
 from memoram_async import ValidationError
+from tests.scenarios.chaos.bad_input import CASES, BadInput, attempt, environment, verdict
 
 
 def test_the_table_covers_every_public_method() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from fake_api import API_KEY, BASE_URL, ENCRYPTION_KEY, MEMORY_KEY, FakeAPI, credentials
 
 import memoram_async
 from memoram_async import (
@@ -35,9 +34,17 @@ from memoram_async import (
 from memoram_async._crypto import Keyring
 from memoram_async._errors import error_class_for_status
 from memoram_async._operations import OPERATIONS
+from tests.scenarios.fake_api import (
+    API_KEY,
+    BASE_URL,
+    ENCRYPTION_KEY,
+    MEMORY_KEY,
+    FakeAPI,
+    credentials,
+)
 
 SPEC: dict[str, Any] = yaml.safe_load(
-    (Path(__file__).resolve().parent.parent / "openapi.yaml").read_text()
+    (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text()
 )
 SPEC_OPERATIONS = {
     op["operationId"]: (method.upper(), path, op)

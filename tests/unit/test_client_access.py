@@ -6,7 +6,6 @@ import json
 
 import httpx
 import pytest
-from fake_api import MEMORY_KEY, USER_ID, FakeAPI
 
 from memoram_async import (
     AccessDeniedError,
@@ -17,6 +16,7 @@ from memoram_async import (
     NotFoundError,
     PermissionDeniedError,
 )
+from tests.scenarios.fake_api import MEMORY_KEY, USER_ID, FakeAPI
 
 
 async def test_request_access_creates_a_pending_request() -> None:

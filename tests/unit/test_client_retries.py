@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_api import USER_ID, AfterCommit, FakeAPI, credentials
 
 from memoram_async import (
     APIConnectionError,
@@ -24,6 +23,7 @@ from memoram_async import (
     RateLimitError,
     UserMemories,
 )
+from tests.scenarios.fake_api import USER_ID, AfterCommit, FakeAPI, credentials
 
 Op = Callable[[MemoramClient, UserMemories], Awaitable[object]]
 

@@ -6,7 +6,6 @@ import asyncio
 
 import httpx
 import pytest
-from fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 from memoram_async import (
     AccessRequestStatus,
@@ -19,6 +18,7 @@ from memoram_async import (
     ValidationError,
 )
 from memoram_async._crypto import Keyring
+from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 
 async def test_create_that_cannot_be_retried_keeps_outcome_unknown() -> None:

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import attrs
 import pytest
-from fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, credentials
 from memoram_api import models as api
 
 from memoram_async import AccessRequestStatus, Credentials, Memory, Secret, ValidationError
@@ -19,6 +18,7 @@ from memoram_async._models import (
     memory_from_api,
     tag_from_api,
 )
+from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, credentials
 
 OTHER_KEY = "22" * 32
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 from memoram_async import APIResponseValidationError, DecryptionError, Memory, NotFoundError
 from memoram_async._crypto import Keyring, envelope_key_version
+from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 KEYRING = Keyring.from_hex(ENCRYPTION_KEY, 1)
 NEW_KEY = "22" * 32

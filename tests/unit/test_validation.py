@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_api import API_KEY, BASE_URL, credentials
 
 from memoram_async import (
     ClientClosedError,
@@ -26,6 +25,7 @@ from memoram_async._validation import (
     check_timeout,
     is_loopback_host,
 )
+from tests.scenarios.fake_api import API_KEY, BASE_URL, credentials
 
 UNTOUCHED = httpx.MockTransport(lambda request: pytest.fail(f"unexpected I/O: {request.url}"))
 

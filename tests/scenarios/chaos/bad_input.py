@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
-from _chaos_common import ScenarioResult
-from fake_api import API_KEY, BASE_URL, ENCRYPTION_KEY, MEMORY_KEY, USER_ID, credentials
 
 from memoram_async import (
     ClientClosedError,
@@ -29,6 +27,9 @@ from memoram_async import (
     UserMemories,
     ValidationError,
 )
+
+from ..fake_api import API_KEY, BASE_URL, ENCRYPTION_KEY, MEMORY_KEY, USER_ID, credentials
+from .common import ScenarioResult
 
 MEM: Final = "mem_0001"
 NAN: Final = math.nan
@@ -95,7 +96,7 @@ CASES: Final = (
     BadInput("api_key not a str", lambda e: e.new_client(api_key=12345)),
     BadInput("api_key with a space", lambda e: e.new_client(api_key="mem_abc def")),
     BadInput("api_key with a newline", lambda e: e.new_client(api_key="mem_abc\n")),
-    BadInput("api_key and token", lambda e: e.new_client(token="eyJ.a.b")),  # noqa: S106
+    BadInput("api_key and token", lambda e: e.new_client(token="eyJ.a.b")),
     BadInput("token empty", lambda e: e.new_client(api_key=None, token="")),
     BadInput("base_url not http(s)", lambda e: e.new_client(base_url="ftp://api.test/v1")),
     BadInput("base_url relative", lambda e: e.new_client(base_url="/api/v1")),

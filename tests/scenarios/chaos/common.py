@@ -1,26 +1,19 @@
 """What every chaos scenario shares: the result row, the outcome tally, the table, setup helpers.
 
-The scenarios live in ``scripts/_chaos_*.py`` so that ``scripts/chaos.py`` runs them at full
-size and the test suite (``tests/test_chaos.py`` and friends) runs the very same code small.
+The scenarios live in the ``tests.scenarios.chaos`` package so that ``scripts/chaos.py`` runs
+them at full size and the tests in ``tests/scenarios/`` run the very same code small.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from memoram_async import Credentials, MemoramClient, MemoramError
-
-ROOT = Path(__file__).resolve().parent.parent
-# The fake API of the client tests is reused by the scenarios that need no server.
-if str(ROOT / "tests") not in sys.path:
-    sys.path.append(str(ROOT / "tests"))
 
 T = TypeVar("T")
 

@@ -29,10 +29,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Final
 
-from _chaos_common import ScenarioResult, Stopwatch, grant, outcome_of, with_attempts
-
 from memoram_async import MemoramClient, MemoramError, Memory
 from memoram_async.local import DEV_API_KEY
+
+from .common import ScenarioResult, Stopwatch, grant, outcome_of, with_attempts
 
 _URL_LINE: Final = re.compile(r"^Memoram local server: (http://127\.0\.0\.1:(\d+)/api/v1)$")
 _STARTUP_TIMEOUT: Final = 30.0

@@ -1,11 +1,11 @@
 """Scenario 3: hostile or broken answers, generated with hypothesis, for every public operation.
 
-Each case is a fresh client on the fake API of the client tests (``tests/fake_api.py``, behind
-``httpx.MockTransport``). The operation under test gets one to three generated answers in a row
-(its retries see them too), then normal ones. The answers cover: truncated and invalid JSON,
-wrong types, missing and extra fields, huge bodies, deep nesting, HTML error pages, wrong or
-missing content types, 200 with an error body, unknown and undocumented statuses, redirects,
-bad ``Retry-After``, ``Date``, ``Content-Encoding`` and request-id headers.
+Each case is a fresh client on the fake API of the client tests (``tests/scenarios/fake_api.py``,
+behind ``httpx.MockTransport``). The operation under test gets one to three generated answers in a
+row (its retries see them too), then normal ones. The answers cover: truncated and invalid JSON,
+wrong types, missing and extra fields, huge bodies, deep nesting, HTML error pages, wrong or missing
+content types, 200 with an error body, unknown and undocumented statuses, redirects, bad
+``Retry-After``, ``Date``, ``Content-Encoding`` and request-id headers.
 
 The promise checked: every call returns a value or raises a ``MemoramError`` subclass (never a
 ``KeyError``, ``TypeError``, a generated-client or an httpx exception), and none outlives a guard
@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
-from _chaos_common import ScenarioResult, error_kind, outcome_of
-from fake_api import ENCRYPTION_KEY, USER_ID, FakeAPI, credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from memoram_async import MemoramClient, MemoramError, UserMemories
+
+from ..fake_api import ENCRYPTION_KEY, USER_ID, FakeAPI, credentials
+from .common import ScenarioResult, error_kind, outcome_of
 
 # A call (with its instant retries) that takes longer than this is hung.
 CASE_GUARD: Final = 20.0

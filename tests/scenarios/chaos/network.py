@@ -30,7 +30,10 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from _chaos_common import (
+from memoram_async import Credentials, MemoramClient, MemoramError, Memory
+from memoram_async.local import FaultSpec, LocalServer
+
+from .common import (
     ScenarioResult,
     Stopwatch,
     bounded_gather,
@@ -38,9 +41,6 @@ from _chaos_common import (
     outcome_of,
     with_attempts,
 )
-
-from memoram_async import Credentials, MemoramClient, MemoramError, Memory
-from memoram_async.local import FaultSpec, LocalServer
 
 # The fault mix. Slow answers take 2.5 s more; the client gives up after 1 s.
 SLOW_MS: Final = 2500

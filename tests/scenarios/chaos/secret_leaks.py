@@ -29,8 +29,6 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import httpx
-from _chaos_common import ScenarioResult, outcome_of
-from fake_api import FakeAPI, credentials
 
 from memoram_async import (
     Credentials,
@@ -39,6 +37,9 @@ from memoram_async import (
     ValidationError,
 )
 from memoram_async.local import LocalServer
+
+from ..fake_api import FakeAPI, credentials
+from .common import ScenarioResult, outcome_of
 
 _LOGGERS: Final = ("", "memoram_async", "httpx", "httpcore", "uvicorn", "memoram_async.local")
 
