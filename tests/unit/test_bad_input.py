@@ -1,4 +1,8 @@
-"""Scenario 4: bad input is refused with a typed error before any I/O (one table of cases)."""
+"""Bad input is refused with a typed error before any I/O: the one table of cases.
+
+The table is ``tests/scenarios/chaos/bad_input.py`` (``CASES``); ``make chaos`` runs it as
+scenario 4. Add a bad input there, not here.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Edge cases found in review: outcomes that must stay known, waits that must stay bounded."""
+"""Failure paths across the client: outcomes that must stay known, waits that must stay bounded.
+
+Creates that may have happened, a client closed mid-call, token fetches under a caller's
+timeout, dropped connections, polls through failing servers, re-encryption racing a writer
+and a repeated page cursor: what the user is told when something goes wrong half-way.
+"""
 
 from __future__ import annotations
 
