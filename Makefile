@@ -13,15 +13,20 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 GENERATED := generated/memoram_api
-LINTED := memoram_async memoram_local scripts tests examples
+LINTED := memoram_async memoram_local memoram_pytest scripts tests examples
 # The git ref `make spec-diff` compares with (a release tag, main, HEAD~1...).
 BASE ?= HEAD
+# The whole suite measures branch coverage of the SDK and fails under this percentage.
+COVERAGE := --cov=memoram_async --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
+# One folder of tests/ per tier (see tests/__init__.py); `make test-<tier>` runs one alone.
+TIERS := unit emulator sdk_local scenarios e2e
 
 .PHONY: help venv generate check-generated spec check-spec spec-diff lint lint-workflows format \
-	typecheck docs browser pytest test schemathesis regenerate-pr-prep demo bench dist chaos
+	typecheck docs browser pytest test check schemathesis regenerate-pr-prep demo bench dist chaos \
+	$(addprefix test-,$(subst _,-,$(TIERS)))
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 venv: $(STAMP)  ## Create .venv and install the project with its development tools
 
@@ -47,11 +52,11 @@ check-spec: $(STAMP)  ## Spec valid, generated/ in sync, spec <-> SDK consistenc
 	$(PY) scripts/check_generated.py || status=1; \
 	echo "== spec <-> SDK consistency"; \
 	$(BIN)/pytest -q -p no:cacheprovider --no-header --tb=short \
-		tests/test_spec.py tests/test_spec_consistency.py || status=1; \
+		tests/unit/test_spec.py tests/unit/test_spec_consistency.py || status=1; \
 	exit $$status
 
 spec-diff: $(STAMP)  ## Classify spec and public-API changes since BASE=<git ref>; print the next version
-	$(PY) scripts/release_diff.py --base '$(BASE)'
+	$(PY) -m scripts.release_diff --base '$(BASE)'
 
 lint-workflows: $(STAMP)  ## zizmor on .github/workflows, offline
 	$(BIN)/zizmor --offline --no-progress .github/workflows
@@ -60,7 +65,7 @@ schemathesis: $(STAMP)  ## schemathesis run openapi.yaml against a local server 
 	$(PY) scripts/run_schemathesis.py
 
 regenerate-pr-prep: $(STAMP)  ## What CI does on a spec change: generate, check, test, report, CHANGELOG
-	$(PY) scripts/regenerate.py $(if $(filter command line environment,$(origin BASE)),--base '$(BASE)')
+	$(PY) -m scripts.regenerate $(if $(filter command line environment,$(origin BASE)),--base '$(BASE)')
 
 lint: $(STAMP)  ## ruff check and format --check (not on generated/)
 	$(BIN)/ruff check $(wildcard $(LINTED))
@@ -70,11 +75,28 @@ format: $(STAMP)  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix $(wildcard $(LINTED))
 	$(BIN)/ruff format $(wildcard $(LINTED))
 
-typecheck: $(STAMP)  ## mypy --strict on memoram_async, memoram_local, the generated client and tests/typing
-	$(BIN)/mypy memoram_async memoram_local $(GENERATED) $(wildcard tests/typing)
+typecheck: $(STAMP)  ## mypy --strict on the SDK, the local server, the plugin, the generated client, tests/typing
+	$(BIN)/mypy memoram_async memoram_local memoram_pytest $(GENERATED) $(wildcard tests/typing)
 
-pytest: $(STAMP)  ## The test suite only
-	$(BIN)/pytest
+pytest: $(STAMP)  ## The whole test suite, with branch coverage of memoram_async (fails under 90 %)
+	$(BIN)/pytest $(COVERAGE)
+
+test-unit: $(STAMP)  ## Tier 1: the SDK in process, no server (seconds)
+	$(BIN)/pytest tests/unit
+
+test-emulator: $(STAMP)  ## Tier 2: the local server's own tests
+	$(BIN)/pytest tests/emulator
+
+test-sdk-local: $(STAMP)  ## Tier 3: the SDK and its pytest plugin against the local server over loopback
+	$(BIN)/pytest tests/sdk_local
+
+test-scenarios: $(STAMP)  ## Tier 4: the chaos scenarios at small size
+	$(BIN)/pytest tests/scenarios
+
+test-e2e: $(STAMP)  ## Tier 5: examples, README, release, browser, benchmark smoke (minutes)
+	$(BIN)/pytest tests/e2e
+
+check: lint typecheck test-unit  ## The fast tier: lint, types, unit tests (under a minute)
 
 docs: $(STAMP)  ## Build the documentation site into build/docs, warnings as errors (offline)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
@@ -105,7 +127,7 @@ dist: $(STAMP)  ## Build the sdist and the wheel into dist/
 	$(PY) -m build --outdir dist .
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 chaos: $(STAMP)  ## Faults, token churn, hostile answers, bad input, secrets, SIGKILL: one table (minutes)
-	$(PY) scripts/chaos.py
+	$(PY) -m scripts.chaos

@@ -8,11 +8,12 @@ import os
 import time
 from collections.abc import Callable
 
-from _bench_util import Section, Stats, Target, ratio_cell
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from memoram_async._crypto import Keyring
+
+from ._bench_util import Section, Stats, Target, ratio_cell
 
 USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 KEY_HEX = "42" * 32

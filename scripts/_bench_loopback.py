@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
-from _bench_mock import CONTENT_1K, raw_get
-from _bench_util import Section, Stats, Target, ratio_cell
 
 from memoram_async import Credentials, MemoramClient
 from memoram_local import DEV_API_KEY
+
+from ._bench_mock import CONTENT_1K, raw_get
+from ._bench_util import Section, Stats, Target, ratio_cell
 
 # Calls per run at each concurrency: a few seconds each (the server slows down at 64).
 LEVELS = {1: 800, 16: 1000, 64: 500}

@@ -18,12 +18,13 @@ from email.utils import format_datetime
 from typing import Any
 
 import httpx
-from _bench_util import Section, Stats, Target, column, interleaved, ratio_cell, ratios
 from memoram_api.api.memory_management import create_memory, get_memory
 from memoram_api.client import AuthenticatedClient
 from memoram_api.models import CreateMemoryRequest, MemoryBlob, MemoryBlobResponse
 
 from memoram_async import Credentials, MemoramClient
+
+from ._bench_util import Section, Stats, Target, column, interleaved, ratio_cell, ratios
 
 BASE_URL = "https://api.bench.invalid/api/v1"
 API_KEY = "mem_" + "be" * 24

@@ -5,10 +5,10 @@ prints the same Markdown. Everything runs on this machine: in process against an
 ``httpx.MockTransport``, or over loopback against a local server subprocess that is always
 stopped on the way out.
 
-    python scripts/bench.py                   # every section, 7 runs, writes BENCHMARKS.md
-    python scripts/bench.py --only crypto     # one section (repeatable)
-    python scripts/bench.py --quick           # tiny sizes, 1 run, for the smoke test
-    python scripts/bench.py --profile         # pyinstrument reports of the SDK hot path in .bench/
+    python -m scripts.bench                   # every section, 7 runs, writes BENCHMARKS.md
+    python -m scripts.bench --only crypto     # one section (repeatable)
+    python -m scripts.bench --quick           # tiny sizes, 1 run, for the smoke test
+    python -m scripts.bench --profile         # pyinstrument reports of the SDK hot path in .bench/
 """
 
 from __future__ import annotations
@@ -23,13 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from _bench_crypto import crypto_section  # noqa: E402
-from _bench_loopback import loopback_section  # noqa: E402
-from _bench_mock import (  # noqa: E402
+from memoram_async import MemoramClient
+from scripts._bench_crypto import crypto_section
+from scripts._bench_loopback import loopback_section
+from scripts._bench_mock import (
     API_KEY,
     BASE_URL,
     CONTENT_1K,
@@ -40,10 +37,9 @@ from _bench_mock import (  # noqa: E402
     overhead_section,
     tokens_section,
 )
-from _bench_util import Section, load_average, machine_facts, table  # noqa: E402
+from scripts._bench_util import Section, load_average, machine_facts, table
 
-from memoram_async import MemoramClient  # noqa: E402
-
+ROOT = Path(__file__).resolve().parent.parent
 SECTIONS: dict[str, Callable[..., Section]] = {
     "overhead": overhead_section,
     "loopback": loopback_section,

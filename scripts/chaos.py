@@ -1,22 +1,22 @@
 """`make chaos`: the six reliability and security scenarios at full size, and one table.
 
-    python scripts/chaos.py            # full size (a few minutes)
-    python scripts/chaos.py --quick    # the sizes the test suite uses
-    python scripts/chaos.py --only network churn
+    python -m scripts.chaos            # full size (a few minutes)
+    python -m scripts.chaos --quick    # the sizes the test suite uses
+    python -m scripts.chaos --only network churn
 
-Scenarios (each is also a test in tests/, run small there; the code is shared):
+Scenarios (each is also a test in tests/scenarios/, run small there; the code is shared):
 
 1. faulty network: 2,000 creates at concurrency 50 through injected 500/503, 429, dropped
    connections (half after the commit) and answers slower than the client timeout; with the
-   default settings and with ``idempotent_creates=True`` (scripts/_chaos_network.py);
-2. token churn: 2 s tokens, 20 s of calls at concurrency 50 (scripts/_chaos_network.py);
+   default settings and with ``idempotent_creates=True`` (tests/scenarios/chaos/network.py);
+2. token churn: 2 s tokens, 20 s of calls at concurrency 50 (tests/scenarios/chaos/network.py);
 3. hostile responses: hypothesis-generated broken answers for all 14 operations
-   (scripts/_chaos_hostile.py);
-4. bad input: every public method refused before any I/O (scripts/_chaos_input.py);
+   (tests/scenarios/chaos/hostile.py);
+4. bad input: every public method refused before any I/O (tests/scenarios/chaos/bad_input.py);
 5. secrets: no key, token, memory key or content in any log, repr or error
-   (scripts/_chaos_secrets.py);
+   (tests/scenarios/chaos/secret_leaks.py);
 6. durability: SIGKILL and restart of the server process under concurrent writers
-   (scripts/_chaos_durability.py).
+   (tests/scenarios/chaos/durability.py).
 
 Everything runs on loopback. The exit status is 1 when any scenario lost, duplicated or leaked
 something, ended a call in an untyped exception, or broke another of its promises. What the
@@ -36,12 +36,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from _chaos_common import ScenarioResult, format_table
-from _chaos_durability import run_durability
-from _chaos_hostile import run_hostile
-from _chaos_input import run_bad_input
-from _chaos_network import IDEMPOTENT_MAX_RETRIES, fault_mix, run_faulty_network, run_token_churn
-from _chaos_secrets import run_secrets
+from tests.scenarios.chaos.bad_input import run_bad_input
+from tests.scenarios.chaos.common import ScenarioResult, format_table
+from tests.scenarios.chaos.durability import run_durability
+from tests.scenarios.chaos.hostile import run_hostile
+from tests.scenarios.chaos.network import (
+    IDEMPOTENT_MAX_RETRIES,
+    fault_mix,
+    run_faulty_network,
+    run_token_churn,
+)
+from tests.scenarios.chaos.secret_leaks import run_secrets
 
 FULL = {
     "calls": 2000,

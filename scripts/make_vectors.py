@@ -133,7 +133,7 @@ def large() -> dict[str, Any]:
 
 
 def negatives() -> list[dict[str, Any]]:
-    """Envelopes that must fail, each with the check that fails (see tests/test_crypto.py)."""
+    """Envelopes that must fail, each with the check that fails (see tests/unit/test_crypto.py)."""
     key = derive("key 32", 32)
     other_key = derive("other key 32", 32)
     nonce = derive("nonce negative", 12)

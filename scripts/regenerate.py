@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import check_generated
+from scripts import check_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK_START = "<!-- regenerate.py: start -->"
@@ -58,7 +58,8 @@ def run_check(target: str) -> tuple[bool, str]:
 def release_report(base: str) -> tuple[str, str]:
     """The release_diff output for ``base``, and the bump it ends with."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "release_diff.py"), "--base", base],
+        [sys.executable, "-m", "scripts.release_diff", "--base", base],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,

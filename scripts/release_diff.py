@@ -1,6 +1,6 @@
 """What the next release needs: the spec diff and the public Python API diff against a git ref.
 
-Usage: ``python scripts/release_diff.py --base REF`` (``make spec-diff BASE=REF``)
+Usage: ``python -m scripts.release_diff --base REF`` (``make spec-diff BASE=REF``)
 
 1. ``openapi.yaml`` at REF against the working tree, classified by ``scripts/spec_diff.py``;
 2. the public API of ``memoram_async`` at REF against the working tree, with griffe: what
@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import griffe
-import spec_diff
+
+from scripts import spec_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "memoram_async"

@@ -1,0 +1,133 @@
+"""The drift gate (scripts/check_generated.py) tells hand edits from ungenerated spec changes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "check_generated.py"
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A scratch copy of what the drift gate reads: the spec, the config and generated/."""
+    for name in ("openapi.yaml", "openapi-python-client.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(
+        ROOT / "generated",
+        tmp_path / "generated",
+        ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"),
+    )
+    return tmp_path
+
+
+def run_gate(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the drift gate (or, with --write, `make generate`) on a project copy."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--project", str(project), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def add_property(project: Path, schema_anchor: str, addition: str) -> None:
+    """Change openapi.yaml in a project copy: add a property after an anchor line."""
+    spec = project / "openapi.yaml"
+    text = spec.read_text()
+    assert schema_anchor in text
+    spec.write_text(text.replace(schema_anchor, schema_anchor + addition, 1))
+
+
+TAG_ANCHOR = "        is_enabled:\n          type: boolean\n"
+ERROR_ANCHOR = "          description: A sentence for humans.\n"
+TAG = "generated/memoram_api/models/tag.py"
+
+
+def test_unchanged_copy_passes(project_copy: Path) -> None:
+    """A faithful copy of the checkout is in sync."""
+    result = run_gate(project_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hand_edit_is_told_to_revert_not_to_regenerate(project_copy: Path) -> None:
+    """A hand edit with the spec unchanged is named as one, with git checkout as the fix."""
+    edited = project_copy / TAG
+    edited.write_text(edited.read_text() + "\n# hand edit\n")
+    result = run_gate(project_copy)
+    assert result.returncode == 1
+    assert f"differs: models/tag.py  ->  git checkout -- {TAG}" in result.stdout
+    assert "change openapi.yaml or the SDK instead" in result.stdout
+    assert "run make generate" not in result.stdout
+
+
+def test_spec_change_without_regenerating_is_told_to_generate(project_copy: Path) -> None:
+    """A new schema property without `make generate` is reported as a spec change."""
+    add_property(project_copy, TAG_ANCHOR, "        archived:\n          type: boolean\n")
+    result = run_gate(project_copy)
+    assert result.returncode == 1
+    assert "(run make generate):\n  differs: models/tag.py\n" in result.stdout
+    assert "git checkout" not in result.stdout
+
+
+def test_hand_edit_and_spec_change_are_told_apart(project_copy: Path) -> None:
+    """With both at once, the edited file is a hand edit and the other one a spec change."""
+    edited = project_copy / TAG
+    edited.write_text(edited.read_text() + "\n# hand edit\n")
+    add_property(project_copy, ERROR_ANCHOR, "        hint:\n          type: string\n")
+    result = run_gate(project_copy)
+    assert result.returncode == 1
+    hand, _, spec = result.stdout.partition("(run make generate):")
+    assert f"git checkout -- {TAG}" in hand
+    assert "differs: models/error.py" in spec
+    assert "tag.py" not in spec
+
+
+def test_extra_file_in_generated_is_a_stray_to_delete(project_copy: Path) -> None:
+    """A file the generator does not produce is reported with the command that removes it."""
+    (project_copy / "generated" / "memoram_api" / "extra.py").write_text("x = 1\n")
+    result = run_gate(project_copy)
+    assert result.returncode == 1
+    assert (
+        "not produced by the generator: extra.py  ->  delete generated/memoram_api/extra.py"
+        in result.stdout
+    )
+
+
+def test_generate_syncs_without_strays_and_restamps(project_copy: Path) -> None:
+    """`make generate` deletes strays, writes the spec change and stamps: the gate then passes."""
+    stray = project_copy / "generated" / "memoram_api" / "models" / "old_model.py"
+    stray.write_text("x = 1\n")
+    add_property(project_copy, TAG_ANCHOR, "        archived:\n          type: boolean\n")
+    written = run_gate(project_copy, "--write")
+    assert written.returncode == 0, written.stderr
+    assert "deleted models/old_model.py" in written.stdout
+    assert "updated models/tag.py" in written.stdout
+    assert not stray.exists()
+    assert "archived" in (project_copy / TAG).read_text()
+    result = run_gate(project_copy)
+    assert result.returncode == 0, result.stdout
+
+
+def test_generate_says_when_it_replaces_a_hand_edit(project_copy: Path) -> None:
+    """`make generate` over a hand edit says it replaced one, so the loss is not silent."""
+    edited = project_copy / TAG
+    edited.write_text(edited.read_text() + "\n# hand edit\n")
+    written = run_gate(project_copy, "--write")
+    assert "replaced a hand edit in models/tag.py" in written.stdout
+    assert "# hand edit" not in edited.read_text()
+
+
+def test_stale_stamp_fails(project_copy: Path) -> None:
+    """A spec change that generates nothing new still needs the stamp refreshed."""
+    spec = project_copy / "openapi.yaml"
+    spec.write_text(spec.read_text() + "# a comment\n")
+    result = run_gate(project_copy)
+    assert result.returncode == 1
+    assert "generation.json does not describe generated/" in result.stdout

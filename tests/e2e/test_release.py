@@ -1,0 +1,154 @@
+"""The release: `python -m build` makes a wheel and an sdist that install and run in a venv.
+
+Nothing here reaches a package index (tests talk to loopback only): the build runs without
+isolation on the pinned hatchling of .venv, and the fresh venv installs the wheel alone
+(`--no-index --no-deps`) while its dependencies are found through a .pth file naming .venv's
+site-packages. Such a line only extends sys.path; .pth files in that folder (the editable
+install of this checkout among them) are not run, so the SDK imports from the wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import memoram_async
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+STEP_TIMEOUT = 180
+
+# Building, installing and running the demo happen in fixtures, which count toward the timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command; fail the test with its output when it fails."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    result = subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel (built from the sdist) of the working tree."""
+    out = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT, cwd=out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(dist: Path) -> Path:
+    """The one wheel."""
+    (found,) = dist.glob("*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the wheel installed with its [local] extra; returns its python."""
+    home = tmp_path_factory.mktemp("venv")
+    run(sys.executable, "-m", "venv", home / "venv", cwd=home)
+    python = home / "venv" / "bin" / "python"
+    fresh_site = run(
+        python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=home
+    )
+    dependencies = sysconfig.get_paths()["purelib"]
+    (Path(fresh_site.stdout.strip()) / "memoram-test-dependencies.pth").write_text(
+        dependencies + "\n"
+    )
+    run(python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", wheel, cwd=home)
+    return python
+
+
+def test_version_is_0_1_0_and_in_the_changelog() -> None:
+    """pyproject, memoram_async.__version__ (if any) and CHANGELOG.md agree on the version."""
+    assert VERSION == "0.1.0"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(rf"^## \[{re.escape(VERSION)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M)
+    assert getattr(memoram_async, "__version__", VERSION) == VERSION
+
+
+def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
+    """The wheel ships memoram_async, memoram_local (templates, static), memoram_api, the plugin."""
+    assert wheel.name == f"memoram_async-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = archive.read(f"memoram_async-{VERSION}.dist-info/entry_points.txt")
+    for path in (
+        "memoram_async/__init__.py",
+        "memoram_async/py.typed",
+        "memoram_local/__init__.py",
+        "memoram_local/templates/page.html",
+        "memoram_local/templates/tables.html",
+        "memoram_local/static/dashboard.js",
+        "memoram_local/static/dashboard.css",
+        "memoram_async/testing/__init__.py",
+        "memoram_pytest/__init__.py",
+        "memoram_pytest/py.typed",
+        "memoram_api/__init__.py",
+        "memoram_api/py.typed",
+        "memoram_api/api/memory_management/create_memory.py",
+    ):
+        assert path in names, path
+    assert not [name for name in names if name.startswith(("tests/", "generated/", "examples/"))]
+    assert b"memoram-local = memoram_local._cli:main" in entry_points
+    assert b"[pytest11]\nmemoram_async = memoram_pytest" in entry_points
+
+
+def test_sdist_holds_the_spec_and_the_generated_client(dist: Path) -> None:
+    """The sdist carries openapi.yaml, generated/ and the changelog, so it can rebuild."""
+    (sdist,) = dist.glob("*.tar.gz")
+    top = f"memoram_async-{VERSION}/"
+    with tarfile.open(sdist) as archive:
+        names = set(archive.getnames())
+    for path in (
+        "openapi.yaml",
+        "openapi-python-client.yaml",
+        "generated/memoram_api/__init__.py",
+        "generated/memoram_api/py.typed",
+        "memoram_async/__init__.py",
+        "CHANGELOG.md",
+        "README.md",
+        "pyproject.toml",
+    ):
+        assert top + path in names, path
+
+
+def test_installed_wheel_runs_the_quickstart_against_its_local_server(
+    venv: Path, tmp_path: Path
+) -> None:
+    """From the fresh venv (not this checkout), memoram-local serves and the quickstart passes."""
+    where = run(
+        venv,
+        "-c",
+        "import memoram_async, memoram_api, memoram_local;"
+        "print(memoram_async.__file__); print(memoram_api.__file__)",
+        cwd=tmp_path,
+    )
+    site = str(venv.parent.parent / "lib")
+    assert all(line.startswith(site) for line in where.stdout.splitlines()), where.stdout
+    # scripts/demo.py runs `python -m memoram_local` and the quickstart with this venv.
+    demo = run(venv, ROOT / "scripts" / "demo.py", cwd=tmp_path)
+    assert "app    | The user now has 2 memories. Done." in demo.stdout
+    assert "demo   | Stopped the local server (exit status 0)." in demo.stdout
+    cli = run(venv.parent / "memoram-local", "--help", cwd=tmp_path)
+    assert "--auto-approve" in cli.stdout

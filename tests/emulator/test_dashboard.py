@@ -1,0 +1,268 @@
+"""The local dashboard page (`/local/`) and its tables (`/local/tables`), in-process."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+
+from memoram_local import LocalApp
+from tests.emulator.flow import LOCAL_ORIGIN, LocalFlow
+
+PAGE = LOCAL_ORIGIN + "/local/"
+TABLES = LOCAL_ORIGIN + "/local/tables"
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a document with its attributes, and the text of each table row."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.rows: dict[str, str] = {}
+        self._row: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        self.tags.append((tag, values))
+        if tag == "tr" and "id" in values:
+            self._row = values["id"]
+            self.rows[self._row] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr":
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._row is not None:
+            self.rows[self._row] += data + " "
+
+    def buttons(self) -> dict[str, str]:
+        """aria-label -> data-path of every action button."""
+        return {a["aria-label"]: a["data-path"] for t, a in self.tags if "data-path" in a}
+
+
+def parse(markup: str) -> _Elements:
+    """The elements of `markup`."""
+    parser = _Elements()
+    parser.feed(markup)
+    parser.close()
+    return parser
+
+
+async def get_page(flow: LocalFlow) -> httpx.Response:
+    """GET /local/, checked to be HTML."""
+    response = await flow.client.get(PAGE)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    return response
+
+
+async def test_page_lists_a_pending_request_with_approve_and_reject(flow: LocalFlow) -> None:
+    """A pending request shows its id, app, reason, masked key, status and two buttons."""
+    request = await flow.ask("memory-key-alice", reason="Remember your trips")
+    page = parse((await get_page(flow)).text)
+    row = page.rows[f"request-{request['id']}"]
+    assert request["id"] in row
+    assert request["aiConnectorId"] in row
+    assert "Remember your trips" in row
+    assert "memo…" in row
+    assert "pending" in row
+    requests = {label: path for label, path in page.buttons().items() if " request " in label}
+    assert requests == {
+        f"Approve request {request['id']}": f"/local/access-requests/{request['id']}/approve",
+        f"Reject request {request['id']}": f"/local/access-requests/{request['id']}/reject",
+    }
+
+
+async def test_page_is_accessible_markup(flow: LocalFlow) -> None:
+    """A title, a <main>, column headers and labelled buttons."""
+    await flow.ask("memory-key-alice")
+    markup = (await get_page(flow)).text
+    assert "<title>Memoram local dashboard</title>" in markup
+    page = parse(markup)
+    tags = [tag for tag, _ in page.tags]
+    assert tags.count("main") == 1
+    assert tags.count("table") == 2
+    headers = [attrs for tag, attrs in page.tags if tag == "th"]
+    assert headers
+    assert all(attrs.get("scope") == "col" for attrs in headers)
+    assert all(
+        attrs.get("aria-label") or attrs.get("id") for tag, attrs in page.tags if tag == "button"
+    )
+    assert re.search(r'<html lang="en">', markup)
+
+
+async def test_buttons_follow_the_status(flow: LocalFlow) -> None:
+    """Approved requests get Revoke only; rejected and revoked ones get no button."""
+    approved = await flow.ask("memory-key-a")
+    rejected = await flow.ask("memory-key-b")
+    revoked = await flow.ask("memory-key-c")
+    assert (await flow.dashboard("approve", approved["id"])).status_code == 200
+    assert (await flow.dashboard("reject", rejected["id"])).status_code == 200
+    assert (await flow.dashboard("approve", revoked["id"])).status_code == 200
+    assert (await flow.dashboard("revoke", revoked["id"])).status_code == 200
+    page = parse((await get_page(flow)).text)
+    labels = {label for label in page.buttons() if "request" in label}
+    assert labels == {f"Revoke request {approved['id']}"}
+    rows = {key: text for key, text in page.rows.items() if key.startswith("request-")}
+    assert "approved" in rows[f"request-{approved['id']}"]
+    assert "rejected" in rows[f"request-{rejected['id']}"]
+    assert "revoked" in rows[f"request-{revoked['id']}"]
+
+
+async def test_the_buttons_paths_do_what_they_say(flow: LocalFlow) -> None:
+    """POSTing a button's data-path approves, then the tables show Revoke instead."""
+    request = await flow.ask("memory-key-alice")
+    buttons = parse((await get_page(flow)).text).buttons()
+    response = await flow.client.post(LOCAL_ORIGIN + buttons[f"Approve request {request['id']}"])
+    assert response.status_code == 200
+    assert response.json()["status"] == "approved"
+    tables = parse((await flow.client.get(TABLES)).text)
+    assert set(tables.buttons()) >= {f"Revoke request {request['id']}"}
+    assert f"Approve request {request['id']}" not in tables.buttons()
+
+
+async def test_a_hostile_reason_is_escaped(flow: LocalFlow) -> None:
+    """Markup in a stored value is shown as text, in the page and in the tables."""
+    await flow.ask("memory-key-alice", reason="<script>alert(1)</script>")
+    await flow.ask("memory-key-bob", reason='"><img src=x onerror=alert(2)>')
+    for url in (PAGE, TABLES):
+        markup = (await flow.client.get(url)).text
+        assert "<script>alert(1)</script>" not in markup
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
+        assert "<img" not in markup
+        assert "&lt;img src=x onerror=alert(2)&gt;" in markup
+        assert markup.count("<script") == (1 if url == PAGE else 0)
+
+
+async def test_the_page_runs_only_its_own_script(flow: LocalFlow) -> None:
+    """The CSP allows only the page's nonce-tagged script file and this server's stylesheet."""
+    response = await get_page(flow)
+    policy = response.headers["content-security-policy"]
+    match = re.search(r"script-src 'nonce-([^']+)'", policy)
+    assert match is not None
+    assert f'<script nonce="{match.group(1)}" src="/local/static/dashboard.js">' in response.text
+    assert '<link rel="stylesheet" href="/local/static/dashboard.css">' in response.text
+    assert "style-src 'self'" in policy
+    assert "<style" not in response.text
+    assert "default-src 'none'" in policy
+    assert "connect-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    second = await get_page(flow)
+    assert second.headers["content-security-policy"] != policy
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "marker"),
+    [
+        ("dashboard.js", "javascript", "dataset.refreshMs"),
+        ("dashboard.css", "text/css", ".status-pending"),
+    ],
+)
+async def test_static_files_are_served(
+    flow: LocalFlow, name: str, content_type: str, marker: str
+) -> None:
+    """The page's script and stylesheet are real files served under /local/static/."""
+    response = await flow.client.get(f"{LOCAL_ORIGIN}/local/static/{name}")
+    assert response.status_code == 200
+    assert content_type in response.headers["content-type"]
+    assert marker in response.text
+
+
+async def test_every_rendered_value_is_escaped(flow: LocalFlow, local_app: LocalApp) -> None:
+    """Hostile text in any stored field (reason, memory key, ciphertext) stays text."""
+    hostile = '<b x="1">&amp;</b>'
+    grant = await flow.grant(hostile + "-memory-key-long")
+    await flow.create(grant, content=hostile * 3)
+    await flow.ask("memory-key-carol", reason=hostile)
+    for url in (PAGE, TABLES):
+        markup = (await flow.client.get(url)).text
+        assert "<b " not in markup
+        assert "&lt;b x=&#34;1&#34;&gt;&amp;amp;&lt;/b&gt;" in markup
+
+
+async def test_no_key_material_in_the_page(flow: LocalFlow, local_app: LocalApp) -> None:
+    """Neither memory keys nor any encryption key version appear, only a masked prefix."""
+    memory_key = "mk_live_7f3a9c2e5b1d4f6a8c0e"
+    grant = await flow.grant(memory_key)
+    await flow.create(grant, content="mrm1." + "A" * 200)
+    local_app.store.rotate_key(grant.user_id)
+    keys = local_app.store.user_keys(grant.user_id)["keys"]
+    assert len(keys) == 2
+    for url in (PAGE, TABLES):
+        markup = (await flow.client.get(url)).text
+        assert memory_key not in markup
+        assert memory_key[:5] not in markup
+        assert "mk_l…" in markup
+        for key in keys:
+            assert key["encryption_key"] not in markup
+            assert key["encryption_key"][:16] not in markup
+
+
+async def test_a_short_memory_key_is_not_shown_at_all(flow: LocalFlow) -> None:
+    """Keys shorter than 12 characters are masked entirely."""
+    request = await flow.ask("abcdefgh")
+    row = parse((await get_page(flow)).text).rows[f"request-{request['id']}"]
+    assert "abcd" not in row
+    assert "…" in row
+
+
+async def test_users_show_counts_key_versions_and_ciphertext(
+    flow: LocalFlow, local_app: LocalApp
+) -> None:
+    """Memory count, current and older key versions, approved apps, truncated ciphertext."""
+    grant = await flow.grant("memory-key-alice")
+    ciphertext = "mrm1.Q2lwaGVydGV4dCBvbmx5IGV2ZXIgcmVhY2hlcyB0aGUgc2VydmVy" + "x" * 60
+    await flow.create(grant, content=ciphertext)
+    await flow.create(grant, content="short")
+    local_app.store.rotate_key(grant.user_id)
+    local_app.store.rotate_key(grant.user_id)
+    page = parse((await get_page(flow)).text)
+    row = page.rows[f"user-{grant.user_id}"].split()
+    # User, memories, key version, older versions, then the app with access.
+    assert row[:4] == [grant.user_id, "2", "3", "2"]
+    request = (await flow.client.get(LOCAL_ORIGIN + "/local/access-requests")).json()["items"][0]
+    assert request["aiConnectorId"] in row
+    text = page.rows[f"user-{grant.user_id}"]
+    assert ciphertext[:40] + "…" in text
+    assert ciphertext[:41] not in text
+    assert f"{len(ciphertext)} chars" in text
+    assert "short 5 chars" in " ".join(text.split())
+    assert page.buttons()[f"Rotate the encryption key of user {grant.user_id}"] == (
+        f"/local/users/{grant.user_id}/rotate-key"
+    )
+    assert "never sees plaintext" in (await flow.client.get(PAGE)).text
+
+
+async def test_rotate_button_path_rotates(flow: LocalFlow) -> None:
+    """The Rotate key button's path makes the next key version current on the page."""
+    grant = await flow.grant("memory-key-alice")
+    path = parse((await get_page(flow)).text).buttons()[
+        f"Rotate the encryption key of user {grant.user_id}"
+    ]
+    response = await flow.client.post(LOCAL_ORIGIN + path)
+    assert response.json() == {"user_id": grant.user_id, "key_version": 2}
+    row = parse((await flow.client.get(TABLES)).text).rows[f"user-{grant.user_id}"].split()
+    assert row[:4] == [grant.user_id, "0", "2", "1"]
+
+
+async def test_empty_dashboard_says_how_requests_arrive(flow: LocalFlow) -> None:
+    """With nothing stored, the page explains what will appear."""
+    markup = (await get_page(flow)).text
+    assert "No access requests yet" in markup
+    assert "No users yet" in markup
+    assert "<table" not in markup
+
+
+async def test_local_without_slash_leads_to_the_page(flow: LocalFlow) -> None:
+    """/local redirects to /local/."""
+    response = await flow.client.get(LOCAL_ORIGIN + "/local")
+    assert response.status_code in (307, 308)
+    assert response.headers["location"].endswith("/local/")
+    followed = await flow.client.get(LOCAL_ORIGIN + "/local", follow_redirects=True)
+    assert "<title>Memoram local dashboard</title>" in followed.text

@@ -1,0 +1,330 @@
+"""The retry matrix: every operation against every failure; Retry-After; idempotency keys."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from memoram_async import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BadRequestError,
+    InternalServerError,
+    MemoramClient,
+    MemoramError,
+    RateLimitError,
+    UserMemories,
+)
+from tests.scenarios.fake_api import USER_ID, AfterCommit, FakeAPI, credentials
+
+Op = Callable[[MemoramClient, UserMemories], Awaitable[object]]
+
+
+async def _list_all(user: UserMemories) -> list[object]:
+    return [m async for m in user.list_memories()]
+
+
+# name: (method, path, call, is_create)
+OPERATIONS: dict[str, tuple[str, str, Op, bool]] = {
+    "create_memory": ("POST", "/memory-blobs", lambda c, u: u.create_memory("hi"), True),
+    "request_access": (
+        "POST",
+        "/access-requests",
+        lambda c, u: c.request_access("mk", reason="r"),
+        True,
+    ),
+    "get_memory": ("GET", "/memory-blobs/mem_0001", lambda c, u: u.get_memory("mem_0001"), False),
+    "list_memories": ("GET", "/memory-blobs", lambda c, u: _list_all(u), False),
+    "update_memory": (
+        "PATCH",
+        "/memory-blobs/mem_0001",
+        lambda c, u: u.update_memory("mem_0001", title="t"),
+        False,
+    ),
+    "delete_memory": (
+        "DELETE",
+        "/memory-blobs/mem_0001",
+        lambda c, u: u.delete_memory("mem_0001"),
+        False,
+    ),
+    "list_tags": ("GET", "/tags", lambda c, u: u.list_tags(), False),
+    "get_tag": ("GET", "/tags/tag_1", lambda c, u: u.get_tag("tag_1"), False),
+    "get_access_request": (
+        "GET",
+        "/access-requests/cm00000001",
+        lambda c, u: c.get_access_request("cm00000001"),
+        False,
+    ),
+    "list_access_requests": (
+        "GET",
+        "/access-requests",
+        lambda c, u: c.list_access_requests(),
+        False,
+    ),
+    "get_credentials": (
+        "GET",
+        "/access-requests/cm00000001/credentials",
+        lambda c, u: c.get_credentials("cm00000001"),
+        False,
+    ),
+}
+
+
+def make_fault(kind: str) -> Any:
+    """A fault by name."""
+    if kind.isdigit():
+        return httpx.Response(int(kind), json={"error": "e", "message": "failed"})
+    return {
+        "ConnectError": httpx.ConnectError("refused"),
+        "ConnectTimeout": httpx.ConnectTimeout("slow connect"),
+        "ReadTimeout": httpx.ReadTimeout("slow answer"),
+        "RemoteProtocolError": httpx.RemoteProtocolError("dropped"),
+        "ReadError after commit": AfterCommit(httpx.ReadError("reset")),
+    }[kind]
+
+
+# fault: (safe operations retry, creates retry, a create's failure is outcome-unknown)
+FAULTS = {
+    "429": (True, True, False),
+    "ConnectError": (True, True, False),
+    "ConnectTimeout": (True, True, False),
+    "408": (True, False, False),
+    "500": (True, False, True),
+    "502": (True, False, True),
+    "503": (True, False, True),
+    "504": (True, False, True),
+    "ReadTimeout": (True, False, True),
+    "RemoteProtocolError": (True, False, True),
+    "ReadError after commit": (True, False, True),
+    "400": (False, False, False),
+    "404": (False, False, False),
+    "409": (False, False, False),
+    "422": (False, False, False),
+}
+
+
+def prepared() -> FakeAPI:
+    """A fake with one memory, one tag, and one approved access request."""
+    fake = FakeAPI()
+    fake.add_memory("stored", title="t")
+    fake.tags["tag_1"] = {
+        "id": "tag_1",
+        "name": "n",
+        "color": "#000000",
+        "is_enabled": True,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    fake._access("POST", [], {"reason": "r", "memoryKey": "mk"})
+    fake.access["cm00000001"]["status"] = "approved"
+    return fake
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("op", OPERATIONS)
+async def test_retry_matrix(op: str, fault: str) -> None:
+    """Each operation retries exactly the failures its class allows, and labels unknown outcomes."""
+    method, path, call, is_create = OPERATIONS[op]
+    safe_retries, create_retries, unknown = FAULTS[fault]
+    retried = create_retries if is_create else safe_retries
+    fake = prepared()
+    fake.fail(method, path, make_fault(fault))
+    async with fake.client(encryption=False) as client:
+        user = client.user(credentials())
+        if retried:
+            await call(client, user)
+            assert fake.count(method, path) == 2
+        else:
+            with pytest.raises(MemoramError) as info:
+                await call(client, user)
+            assert fake.count(method, path) == 1
+            assert info.value.outcome_unknown is (is_create and unknown)
+            if info.value.outcome_unknown:
+                assert "may or may not have been processed" in str(info.value)
+
+
+@pytest.mark.parametrize("fault", ["503", "ReadTimeout", "ReadError after commit", "500"])
+@pytest.mark.parametrize("op", ["create_memory", "request_access"])
+async def test_idempotent_creates_retry_like_reads(op: str, fault: str) -> None:
+    """With idempotent_creates=True a create retries after any transient failure."""
+    method, path, call, _ = OPERATIONS[op]
+    fake = prepared()
+    fake.honour_idempotency = True
+    fake.fail(method, path, make_fault(fault))
+    async with fake.client(idempotent_creates=True, encryption=False) as client:
+        await call(client, client.user(credentials()))
+    assert fake.count(method, path) == 2
+
+
+async def test_idempotent_create_lost_answer_is_stored_once() -> None:
+    """A create whose answer is lost after commit is replayed with its key; one memory exists."""
+    fake = FakeAPI()
+    fake.honour_idempotency = True
+    fake.fail("POST", "/memory-blobs", AfterCommit(httpx.ReadError("reset")))
+    async with fake.client(idempotent_creates=True) as client:
+        memory = await client.user(credentials()).create_memory("once")
+    assert len(fake.memories) == 1
+    assert memory.id in fake.memories
+
+
+async def test_create_sends_one_idempotency_key_and_encrypts_once() -> None:
+    """Every attempt of one create carries the same Idempotency-Key and the same envelope."""
+    fake = FakeAPI()
+    fake.fail("POST", "/memory-blobs", httpx.Response(429), httpx.ConnectError("refused"))
+    async with fake.client() as client:
+        user = client.user(credentials())
+        memory = await user.create_memory("secret words", tags=["a"])
+        await user.create_memory("another")
+    creates = [r for r in fake.requests if r.method == "POST" and "memory-blobs" in str(r.url)]
+    assert len(creates) == 4
+    keys = [r.headers["idempotency-key"] for r in creates]
+    assert keys[0] == keys[1] == keys[2] != keys[3]
+    assert uuid.UUID(keys[0]).version == 4
+    bodies = [json.loads(r.content) for r in creates[:3]]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["content"].startswith("mrm1.")
+    assert "secret words" not in creates[0].content.decode()
+    assert memory.content == "secret words"
+
+
+async def test_request_access_sends_an_idempotency_key() -> None:
+    """request_access carries an Idempotency-Key too, kept across its retries."""
+    fake = FakeAPI()
+    fake.fail("POST", "/access-requests", httpx.Response(429))
+    async with fake.client() as client:
+        await client.request_access("mk", reason="r")
+    keys = {
+        r.headers["idempotency-key"]
+        for r in fake.requests
+        if r.method == "POST"[:4] and "access" in str(r.url)
+    }
+    assert len(keys) == 1
+
+
+async def test_retries_are_bounded_and_backed_off() -> None:
+    """A read failing every time is tried 1 + max_retries times with growing jittered delays."""
+    fake = FakeAPI()
+    fake.fail("GET", "/access-requests", *(httpx.Response(503) for _ in range(5)))
+    async with fake.client() as client:
+        with pytest.raises(InternalServerError) as info:
+            await client.list_access_requests()
+    assert fake.count("GET", "/access-requests") == 3
+    assert fake.delays == [0.25, 0.5]
+    assert info.value.status_code == 503
+    assert not info.value.outcome_unknown
+
+
+async def test_retry_after_seconds_is_honoured() -> None:
+    """Retry-After: 3 makes the next attempt wait 3 s instead of the backoff."""
+    fake = FakeAPI()
+    fake.fail("GET", "/tags", httpx.Response(429, headers={"Retry-After": "3"}))
+    async with fake.client() as client:
+        await client.user(credentials()).list_tags()
+    assert fake.delays == [3.0]
+
+
+async def test_retry_after_http_date_is_honoured() -> None:
+    """Retry-After as an HTTP-date waits until that moment."""
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
+    fake = FakeAPI()
+    fake.fail("GET", "/tags", httpx.Response(503, headers={"Retry-After": when}))
+    async with fake.client() as client:
+        await client.user(credentials()).list_tags()
+    assert len(fake.delays) == 1
+    assert 15 <= fake.delays[0] <= 20
+
+
+@pytest.mark.parametrize("op", ["create_memory", "list_tags"])
+async def test_long_retry_after_raises_rate_limit_error_at_once(op: str) -> None:
+    """Retry-After beyond 60 s is not waited out: RateLimitError with retry_after, no retry."""
+    method, path, call, _ = OPERATIONS[op]
+    fake = FakeAPI()
+    fake.fail(method, path, httpx.Response(429, headers={"Retry-After": "120"}))
+    async with fake.client() as client:
+        with pytest.raises(RateLimitError) as info:
+            await call(client, client.user(credentials()))
+    assert info.value.retry_after == 120.0
+    assert not info.value.outcome_unknown
+    assert fake.count(method, path) == 1
+    assert fake.delays == []
+
+
+async def test_exhausted_rate_limit_keeps_retry_after() -> None:
+    """When 429s outlast the retries, the RateLimitError reports the last Retry-After."""
+    fake = FakeAPI()
+    fake.fail(
+        "GET", "/tags", *(httpx.Response(429, headers={"Retry-After": "1"}) for _ in range(3))
+    )
+    async with fake.client() as client:
+        with pytest.raises(RateLimitError) as info:
+            await client.user(credentials()).list_tags()
+    assert info.value.retry_after == 1.0
+
+
+async def test_with_options_changes_retries_for_the_copy_only() -> None:
+    """with_options(max_retries=0) fails at once; the parent client still retries."""
+    fake = FakeAPI()
+    async with fake.client() as client:
+        fake.fail("GET", "/access-requests", httpx.Response(503))
+        with pytest.raises(InternalServerError):
+            await client.with_options(max_retries=0).list_access_requests()
+        fake.fail("GET", "/access-requests", httpx.Response(503))
+        await client.list_access_requests()
+        user = client.user(credentials()).with_options(max_retries=0)
+        fake.fail("GET", "/tags", httpx.Response(503))
+        with pytest.raises(InternalServerError):
+            await user.list_tags()
+    assert client.max_retries == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (httpx.ConnectError("refused"), APIConnectionError),
+        (httpx.ReadTimeout("slow"), APITimeoutError),
+        (httpx.ConnectTimeout("slow"), APITimeoutError),
+        (httpx.RemoteProtocolError("dropped"), APIConnectionError),
+        (httpx.UnsupportedProtocol("ftp"), APIConnectionError),
+    ],
+)
+async def test_transport_errors_are_translated(fault: Exception, error: type[Exception]) -> None:
+    """httpx exceptions never escape: they become APIConnectionError/APITimeoutError, chained."""
+    fake = FakeAPI()
+    fake.fail("GET", "/access-requests", fault, fault, fault)
+    async with fake.client() as client:
+        with pytest.raises(error) as info:
+            await client.list_access_requests()
+    assert info.value.__cause__ is fault
+    assert isinstance(info.value, MemoramError)
+
+
+async def test_status_errors_carry_what_a_user_needs() -> None:
+    """A 400 carries status, method, path, request id and the server's short message."""
+    fake = FakeAPI()
+    fake.fail(
+        "GET",
+        "/memory-blobs/mem_9",
+        httpx.Response(
+            400,
+            json={"error": "bad_request", "message": "bad id"},
+            headers={"x-request-id": "r-42"},
+        ),
+    )
+    async with fake.client() as client:
+        with pytest.raises(BadRequestError) as info:
+            await client.user(credentials()).get_memory("mem_9")
+    error = info.value
+    assert isinstance(error, APIStatusError)
+    assert (error.status_code, error.method, error.path) == (400, "GET", "/memory-blobs/mem_9")
+    assert error.request_id == "r-42"
+    assert error.error_code == "bad_request"
+    assert "bad id" in str(error)
+    assert USER_ID not in str(error)

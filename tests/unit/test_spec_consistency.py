@@ -1,0 +1,594 @@
+"""openapi.yaml and the public SDK agree: enums, numeric bounds and types, and every property.
+
+Everything expected here is read from openapi.yaml itself, so a change to the spec that the SDK
+does not follow fails with a message naming the spec element and the SDK place to change. The
+SDK side is probed through the public API (requests go to an ``httpx.MockTransport``), so these
+tests notice what users would notice. ``make check-spec`` runs this file; so does ``make test``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import math
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import attrs
+import httpx
+import pytest
+import yaml
+
+import memoram_async
+from memoram_async import (
+    AccessDeniedError,
+    AccessRequestStatus,
+    ApprovalTimeoutError,
+    Credentials,
+    MemoramClient,
+    UserMemories,
+    ValidationError,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = Path(os.environ.get("MEMORAM_SPEC", ROOT / "openapi.yaml"))
+SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
+SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+BASE_URL = "http://127.0.0.1:9/api/v1"
+
+
+def require(condition: object, message: str) -> None:
+    """Fail with ``message`` alone (it names the spec element and the SDK place to change)."""
+    if not condition:
+        pytest.fail(message, pytrace=False)
+
+
+# -- reading the spec ---------------------------------------------------------------------------
+
+
+def resolve(node: Any) -> Any:
+    """Follow a local ``$ref`` (repeatedly) to the node it names."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = SPEC
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def enum_values(schema: Any) -> set[str]:
+    """Every enum value a schema allows, through ``$ref``, ``anyOf``, ``oneOf`` and ``allOf``.
+
+    An open enum written as ``anyOf: [{$ref: TheEnum}, {type: string}]`` yields TheEnum's values.
+    """
+    schema = resolve(schema)
+    if not isinstance(schema, dict):
+        return set()
+    values = {str(value) for value in schema.get("enum", ())}
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, ()):
+            values |= enum_values(part)
+    return values
+
+
+def object_properties(name: str) -> dict[str, Any]:
+    """A component schema's own properties, with those of its inline ``allOf`` parts (a
+    ``$ref`` part is another component, checked under its own name)."""
+    schema = resolve(SCHEMAS[name])
+    props: dict[str, Any] = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", ()):
+        if "$ref" not in part:
+            props.update(part.get("properties", {}))
+    return props
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) for every operation of the spec."""
+    for path, item in SPEC["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield method, path, item[method]
+
+
+def spec_properties() -> dict[str, Any]:
+    """``Schema.property`` -> property schema, for every property of every object schema."""
+    return {
+        f"{name}.{prop}": schema
+        for name in SCHEMAS
+        for prop, schema in object_properties(name).items()
+    }
+
+
+def spec_parameters() -> dict[str, Any]:
+    """``operationId.parameter`` -> parameter schema, for every parameter of every operation."""
+    found: dict[str, Any] = {}
+    for _, _, operation in operations():
+        for parameter in operation.get("parameters", ()):
+            parameter = resolve(parameter)
+            found[f"{operation['operationId']}.{parameter['name']}"] = parameter.get("schema", {})
+    return found
+
+
+def spec_element(location: str) -> str:
+    """Where a ``Schema.prop`` or ``operationId.param`` location lives in openapi.yaml."""
+    head, _, tail = location.partition(".")
+    if head in SCHEMAS:
+        return f"openapi.yaml components.schemas.{head}.properties.{tail}"
+    return f"openapi.yaml operation {head}, parameter {tail}"
+
+
+# -- what the SDK exposes -------------------------------------------------------------------------
+
+# Every spec property or parameter a user can see or set, and where: "Class.attribute" (a field
+# or property of a public class) or "Class.method(argument)" / "Class.method()" (its result).
+EXPOSED: dict[str, str] = {
+    "AuthTokenRequest.api_key": "MemoramClient.__init__(api_key)",
+    "CreateAccessRequest.memoryKey": "MemoramClient.request_access(memory_key)",
+    "CreateAccessRequest.reason": "MemoramClient.request_access(reason)",
+    **{
+        f"AccessRequest.{wire}": f"AccessRequest.{public}"
+        for wire, public in {
+            "id": "id",
+            "status": "status",
+            "reason": "reason",
+            "memoryKey": "memory_key",
+            "user_id": "user_id",
+            "aiConnectorId": "ai_connector_id",
+            "createdAt": "created_at",
+            "updatedAt": "updated_at",
+        }.items()
+    },
+    "AccessRequestList.items": "MemoramClient.list_access_requests()",
+    **{
+        f"AccessCredentials.{field}": f"Credentials.{field}"
+        for field in ("user_id", "memory_key", "encryption_key", "key_version")
+    },
+    **{
+        f"{schema}.{field}": f"UserMemories.{method}({field})"
+        for schema, method in (
+            ("CreateMemoryRequest", "create_memory"),
+            ("UpdateMemoryRequest", "update_memory"),
+        )
+        for field in ("content", "title", "summary", "tags", "importance", "confidence", "source")
+    },
+    "CreateMemoryRequest.user_id": "Credentials.user_id",
+    "CreateMemoryRequest.memoryKey": "Credentials.memory_key",
+    "UpdateMemoryRequest.user_id": "Credentials.user_id",
+    "UpdateMemoryRequest.memoryKey": "Credentials.memory_key",
+    **{
+        f"MemoryBlobResponse.{field}": f"Memory.{field}"
+        for field in (
+            "id",
+            "user_id",
+            "created_at",
+            "updated_at",
+            "source",
+            "title",
+            "summary",
+            "importance",
+            "confidence",
+            "tags",
+            "tag_ids",
+        )
+    },
+    "MemoryBlob.content": "Memory.content",
+    "MemoryBlobList.memoryBlobs": "UserMemories.list_memories()",
+    **{
+        f"Tag.{field}": f"Tag.{field}"
+        for field in (
+            "id",
+            "name",
+            "description",
+            "color",
+            "is_enabled",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "TagList.items": "UserMemories.list_tags()",
+    "Error.error": "APIStatusError.error_code",
+    "Error.message": "APIStatusError.message",
+    # Parameters.
+    "getAccessRequest.requestId": "MemoramClient.get_access_request(request_id)",
+    "getAccessCredentials.requestId": "MemoramClient.get_credentials(request_id)",
+    "listMemories.user_id": "Credentials.user_id",
+    "listMemories.limit": "UserMemories.list_memories(page_size)",
+    "listMemories.tags": "UserMemories.list_memories(tags)",
+    "listMemories.searchQuery": "UserMemories.list_memories(search)",
+    "listMemories.importance": "UserMemories.list_memories(min_importance)",
+    "getMemory.blobId": "UserMemories.get_memory(memory_id)",
+    "getMemory.user_id": "Credentials.user_id",
+    "updateMemory.blobId": "UserMemories.update_memory(memory_id)",
+    "deleteMemory.blobId": "UserMemories.delete_memory(memory_id)",
+    "deleteMemory.user_id": "Credentials.user_id",
+    "listTags.user_id": "Credentials.user_id",
+    "getTag.tagId": "UserMemories.get_tag(tag_id)",
+    "getTag.user_id": "Credentials.user_id",
+}
+
+# Spec properties and parameters deliberately not exposed, each with the reason.
+NOT_EXPOSED: dict[str, str] = {
+    "AuthTokenRequest.expires_in": "the SDK asks for TOKEN_REQUESTED_LIFETIME (_constants.py)",
+    "AuthTokenResponse.token": "tokens are fetched and refreshed by _auth.py, never handed out",
+    "AuthTokenResponse.expires_at": "read by _auth.py to refresh the token in time",
+    "AuthTokenResponse.token_type": "always Bearer; _auth.py sends it that way",
+    "AccessRequestList.total": "list_access_requests() returns every item; len() is the total",
+    "MemoryBlobList.next_cursor": "MemoryIterator follows it; users iterate, never page by hand",
+    "listMemories.cursor": "MemoryIterator sends each page's next_cursor for the next page",
+    "DeleteMemoryResponse.id": "delete_memory() returns None: the id is the one passed in",
+    "DeleteMemoryResponse.deleted": "a 2xx answer means deleted; anything else raises",
+    "createAccessRequest.Idempotency-Key": "generated per create and kept across its retries",
+    "createMemory.Idempotency-Key": "generated per create and kept across its retries",
+}
+
+PUBLIC = {name: getattr(memoram_async, name) for name in memoram_async.__all__}
+
+
+def public_place_exists(place: str) -> bool:
+    """Whether a ``Class.attribute`` or ``Class.method(argument)`` place exists in the SDK."""
+    owner_name, _, member = place.partition(".")
+    owner = PUBLIC.get(owner_name)
+    if owner is None:
+        return False
+    name, _, argument = member.partition("(")
+    argument = argument.rstrip(")")
+    if attrs.has(owner) and name in attrs.fields_dict(owner):
+        return not argument
+    target = getattr(owner, name, None)
+    if target is None:
+        # Plain attributes set in __init__ (exceptions): look at the constructor's body.
+        return name in inspect.getsource(owner.__init__)
+    if not argument:
+        return True
+    return callable(target) and argument in inspect.signature(target).parameters
+
+
+def test_every_property_and_parameter_is_exposed_or_listed() -> None:
+    """Each spec property and parameter maps to an SDK place or is listed as not exposed."""
+    in_spec = set(spec_properties()) | set(spec_parameters())
+    problems = [
+        f"{spec_element(location)} is new to the SDK: expose it (a field of the public model "
+        "in memoram_async/_models.py and its conversion, or an argument of the public method) "
+        "and add it to EXPOSED, or add it to NOT_EXPOSED with a reason, in "
+        "tests/unit/test_spec_consistency.py"
+        for location in sorted(in_spec - EXPOSED.keys() - NOT_EXPOSED.keys())
+    ]
+    problems += [
+        f"{spec_element(location)} is gone from openapi.yaml, but the SDK still has it at "
+        f"{EXPOSED.get(location, 'NOT_EXPOSED')}: remove it there and from the table in "
+        "tests/unit/test_spec_consistency.py (a breaking change: see `make spec-diff`)"
+        for location in sorted((EXPOSED.keys() | NOT_EXPOSED.keys()) - in_spec)
+    ]
+    require(not problems, "\n".join(problems))
+
+
+@pytest.mark.parametrize(("location", "place"), sorted(EXPOSED.items()))
+def test_exposed_place_exists(location: str, place: str) -> None:
+    """The public field or argument that carries a spec property exists in the SDK."""
+    require(
+        public_place_exists(place),
+        f"{spec_element(location)} should reach users at {place}, which the public API of "
+        "memoram_async lacks: add it, or correct EXPOSED in tests/unit/test_spec_consistency.py",
+    )
+
+
+# -- enums --------------------------------------------------------------------------------------
+
+# Each spec enum and the public enum it feeds.
+ENUM_FEEDS: dict[str, type[Any]] = {"AccessRequest.status": AccessRequestStatus}
+
+
+def test_every_spec_enum_feeds_a_public_enum() -> None:
+    """No enum in the spec is left without a public enum that users can match on."""
+    with_enums = {
+        location
+        for location, schema in {**spec_properties(), **spec_parameters()}.items()
+        if enum_values(schema)
+    }
+    unmapped = sorted(with_enums - ENUM_FEEDS.keys())
+    require(
+        not unmapped,
+        "\n".join(
+            f"{spec_element(location)} is an enum that feeds no public enum: add a StrEnum to "
+            "memoram_async/_models.py and list it in ENUM_FEEDS in "
+            "tests/unit/test_spec_consistency.py"
+            for location in unmapped
+        ),
+    )
+
+
+@pytest.mark.parametrize(("location", "public_enum"), sorted(ENUM_FEEDS.items()))
+def test_spec_enum_matches_public_enum(location: str, public_enum: type[Any]) -> None:
+    """The values the spec declares are exactly the members of the public enum it feeds."""
+    schema = {**spec_properties(), **spec_parameters()}.get(location)
+    require(schema is not None, f"{spec_element(location)} is gone: update ENUM_FEEDS")
+    in_spec = enum_values(schema)
+    members = {member.value for member in public_enum}
+    require(
+        in_spec == members,
+        f"{spec_element(location)} allows {sorted(in_spec)}, but {public_enum.__name__} "
+        f"(memoram_async/_models.py) has {sorted(members)}: add "
+        f"{sorted(in_spec - members)} and remove {sorted(members - in_spec)} there",
+    )
+
+
+# -- probing the SDK through its public API ------------------------------------------------------
+
+
+def access_request_body(status: str) -> dict[str, Any]:
+    """An AccessRequest answer as the spec describes it."""
+    return {
+        "id": "r1",
+        "status": status,
+        "reason": "why",
+        "memoryKey": "mk",
+        "user_id": str(uuid4()),
+        "aiConnectorId": "app",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "updatedAt": "2026-01-01T00:00:00Z",
+    }
+
+
+class Recorder:
+    """A MockTransport handler answering like the API and keeping what was sent."""
+
+    def __init__(self, status: str = "pending") -> None:
+        self.sent: list[httpx.Request] = []
+        self.status = status
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        path = request.url.path
+        if path.startswith("/api/v1/access-requests/"):
+            return httpx.Response(200, json=access_request_body(self.status))
+        if request.method == "GET" and path == "/api/v1/memory-blobs":
+            return httpx.Response(200, json={"memoryBlobs": [], "next_cursor": None})
+        return httpx.Response(200 if request.method == "PATCH" else 201, json={"id": "m1"})
+
+
+def client(recorder: Recorder) -> MemoramClient:
+    """A client whose every request goes to ``recorder``."""
+    return MemoramClient(
+        token="jwt", base_url=BASE_URL, transport=httpx.MockTransport(recorder), max_retries=0
+    )
+
+
+def user(client: MemoramClient) -> UserMemories:
+    """A user of that client, with throwaway credentials."""
+    credentials = Credentials(
+        user_id=uuid4(), memory_key="mk", encryption_key=os.urandom(32).hex(), key_version=1
+    )
+    return client.user(credentials)
+
+
+def final_outcome(status: str) -> str:
+    """What wait_for_approval does when the request has ``status``."""
+
+    async def run() -> str:
+        async with client(Recorder(status)) as sdk:
+            try:
+                await sdk.wait_for_approval("r1", timeout=0.2)
+            except AccessDeniedError:
+                return "denied"
+            except ApprovalTimeoutError:
+                return "still waiting"
+            except memoram_async.MemoramError as exc:
+                return f"{type(exc).__name__}: {exc}"
+            return "approved"
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    "status", sorted(enum_values(object_properties("AccessRequest")["status"]))
+)
+def test_wait_for_approval_ends_on_every_final_status(status: str) -> None:
+    """wait_for_approval waits on `pending` only: every other spec status ends the wait."""
+    outcome = final_outcome(status)
+    if status == "pending":
+        assert outcome == "still waiting"
+    else:
+        require(
+            outcome in {"approved", "denied"},
+            f"openapi.yaml components.schemas.AccessRequestStatus has {status!r}, a decided "
+            f"status, but MemoramClient.wait_for_approval (memoram_async/_client.py) answers it "
+            f"with {outcome!r}: make it end the wait (approved, or AccessDeniedError)",
+        )
+
+
+# Numeric inputs: each spec location and an async probe that passes a value through the public
+# API and returns what was sent on the wire (raising ValidationError when the SDK refuses it).
+Probe = Callable[[UserMemories, Recorder, object], Awaitable[object]]
+
+
+async def _sent(
+    call: Awaitable[object], recorder: Recorder, read: Callable[[httpx.Request], object]
+) -> object:
+    """What ``call`` sent; an answer the SDK cannot read does not matter here, a refusal does."""
+    try:
+        await call
+    except ValidationError:
+        raise
+    except memoram_async.MemoramError:
+        if not recorder.sent:
+            raise
+    return read(recorder.sent[-1])
+
+
+async def _create(field: str, user: UserMemories, recorder: Recorder, value: object) -> object:
+    call = user.create_memory("x", **{field: value})  # type: ignore[arg-type]
+    return await _sent(call, recorder, lambda request: _json(request)[field])
+
+
+async def _update(field: str, user: UserMemories, recorder: Recorder, value: object) -> object:
+    call = user.update_memory("m1", **{field: value})  # type: ignore[arg-type]
+    return await _sent(call, recorder, lambda request: _json(request)[field])
+
+
+async def _list(
+    param: str, argument: str, user: UserMemories, recorder: Recorder, value: object
+) -> object:
+    async def walk() -> None:
+        async for _ in user.list_memories(**{argument: value}):  # type: ignore[arg-type]
+            pass
+
+    return await _sent(walk(), recorder, lambda request: json.loads(request.url.params[param]))
+
+
+def _json(request: httpx.Request) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(request.content)
+    return body
+
+
+NUMERIC_INPUTS: dict[str, tuple[str, Probe]] = {
+    "CreateMemoryRequest.importance": (
+        "UserMemories.create_memory(importance) via check_score in memoram_async/_validation.py",
+        lambda u, r, v: _create("importance", u, r, v),
+    ),
+    "CreateMemoryRequest.confidence": (
+        "UserMemories.create_memory(confidence) via check_score in memoram_async/_validation.py",
+        lambda u, r, v: _create("confidence", u, r, v),
+    ),
+    "UpdateMemoryRequest.importance": (
+        "UserMemories.update_memory(importance) via check_score in memoram_async/_validation.py",
+        lambda u, r, v: _update("importance", u, r, v),
+    ),
+    "UpdateMemoryRequest.confidence": (
+        "UserMemories.update_memory(confidence) via check_score in memoram_async/_validation.py",
+        lambda u, r, v: _update("confidence", u, r, v),
+    ),
+    "listMemories.limit": (
+        "UserMemories.list_memories(page_size) via check_page_size and MAX_PAGE_SIZE "
+        "(memoram_async/_validation.py, _constants.py)",
+        lambda u, r, v: _list("limit", "page_size", u, r, v),
+    ),
+    "listMemories.importance": (
+        "UserMemories.list_memories(min_importance) via check_score in "
+        "memoram_async/_validation.py",
+        lambda u, r, v: _list("importance", "min_importance", u, r, v),
+    ),
+}
+
+# Bounds the SDK enforces although the spec declares none, each with the reason.
+STRICTER_THAN_SPEC: dict[str, str] = {
+    # The description says 0-1; the SDK refuses other values before sending, the server may not.
+    "CreateMemoryRequest.confidence": "0..1 per the property's description",
+    "UpdateMemoryRequest.confidence": "0..1 per the property's description",
+}
+
+# A value far outside any scale the API uses, for "the spec sets no bound here".
+FAR = 1e6
+
+
+def request_schema_names() -> set[str]:
+    """The component schemas that request bodies use."""
+    return {
+        media["schema"]["$ref"].rsplit("/", 1)[-1]
+        for _, _, operation in operations()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in media.get("schema", {})
+    }
+
+
+def numeric_schemas() -> dict[str, Any]:
+    """Every numeric request property and parameter that users set."""
+    requests = request_schema_names()
+    inputs = {
+        location: schema
+        for location, schema in spec_properties().items()
+        if location.partition(".")[0] in requests
+    }
+    inputs.update(spec_parameters())
+    return {
+        location: resolve(schema)
+        for location, schema in inputs.items()
+        if resolve(schema).get("type") in {"integer", "number"} and location not in NOT_EXPOSED
+    }
+
+
+def test_every_numeric_input_is_probed() -> None:
+    """Each numeric property or parameter users set has a probe of the SDK's checks."""
+    missing = sorted(numeric_schemas().keys() - NUMERIC_INPUTS.keys())
+    require(
+        not missing,
+        "\n".join(
+            f"{spec_element(location)} is a number users set: add its public argument's probe to "
+            "NUMERIC_INPUTS in tests/unit/test_spec_consistency.py (and check the value in "
+            "memoram_async/_validation.py)"
+            for location in missing
+        ),
+    )
+
+
+def expectations(location: str, schema: dict[str, Any]) -> list[tuple[object, bool]]:
+    """(value, accepted?) pairs that follow from a numeric schema's type and bounds."""
+    integer = schema.get("type") == "integer"
+    low, high = schema.get("minimum"), schema.get("maximum")
+    step = 1 if integer else 0.001
+    cases: list[tuple[object, bool]] = []
+    if integer:
+        inside = low if low is not None else (high if high is not None else 1)
+        cases.append((inside + 0.5, False))
+    if low is not None:
+        cases += [(low, True), (low - step, False)]
+    elif location not in STRICTER_THAN_SPEC:
+        cases.append((-FAR, True))
+    if high is not None:
+        cases += [(high, True), (high + step, False)]
+    elif location not in STRICTER_THAN_SPEC:
+        cases.append((FAR, True))
+    return cases
+
+
+@pytest.mark.parametrize("location", sorted(NUMERIC_INPUTS))
+def test_numeric_input_follows_the_spec(location: str) -> None:
+    """The SDK accepts exactly the type and range the spec allows, and sends that type."""
+    schema = numeric_schemas().get(location)
+    place, probe = NUMERIC_INPUTS[location]
+    require(
+        schema is not None,
+        f"{spec_element(location)} is no longer a number users set: update {place} and "
+        "NUMERIC_INPUTS in tests/unit/test_spec_consistency.py",
+    )
+
+    async def attempt(value: object) -> tuple[bool, object]:
+        recorder = Recorder()
+        async with client(recorder) as sdk:
+            try:
+                return True, await probe(user(sdk), recorder, value)
+            except ValidationError:
+                return False, None
+
+    problems = []
+    for value, expected in expectations(location, schema):
+        accepted, sent = asyncio.run(attempt(value))
+        if accepted != expected:
+            verb = "accepts" if accepted else "refuses"
+            problems.append(f"{verb} {value!r}")
+        elif accepted and schema.get("type") == "integer" and not float(sent).is_integer():
+            problems.append(f"sends {sent!r} for an integer")
+        elif accepted and isinstance(sent, float) and not math.isfinite(sent):
+            problems.append(f"sends {sent!r}")
+    bounds = {key: schema[key] for key in ("type", "minimum", "maximum") if key in schema}
+    require(
+        not problems,
+        f"{spec_element(location)} is {bounds}, but {place} {', '.join(problems)}: "
+        "make the SDK's check match the spec",
+    )
+
+
+def test_default_page_size_is_within_the_spec_bounds() -> None:
+    """list_memories' default page size is a limit the spec allows."""
+    schema = resolve(spec_parameters()["listMemories.limit"])
+    default = inspect.signature(UserMemories.list_memories).parameters["page_size"].default
+    low, high = schema.get("minimum", 1), schema.get("maximum", math.inf)
+    require(
+        low <= default <= high,
+        f"openapi.yaml operation listMemories, parameter limit is {low}..{high}, but "
+        f"UserMemories.list_memories(page_size={default}) (memoram_async/_user.py) is outside",
+    )

@@ -1,0 +1,247 @@
+"""A user's memories: encrypted writes, decrypted reads, partial updates, pages, key rotation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from memoram_async import APIResponseValidationError, DecryptionError, Memory, NotFoundError
+from memoram_async._crypto import Keyring, envelope_key_version
+from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
+
+KEYRING = Keyring.from_hex(ENCRYPTION_KEY, 1)
+NEW_KEY = "22" * 32
+
+
+def sent_body(fake: FakeAPI, method: str) -> dict[str, Any]:
+    """The JSON body of the last request with this method."""
+    request = [r for r in fake.requests if r.method == method][-1]
+    return dict(json.loads(request.content))
+
+
+async def test_create_encrypts_and_returns_the_plaintext_memory() -> None:
+    """Content travels as an envelope; the Memory returned holds the caller's content."""
+    fake = FakeAPI()
+    async with fake.client() as client:
+        memory = await client.user(credentials()).create_memory(
+            "likes tea",
+            title="drinks",
+            summary="s",
+            tags=["food", "home"],
+            importance=4,
+            confidence=0.9,
+            source="app",
+        )
+    body = sent_body(fake, "POST")
+    assert body["content"].startswith("mrm1.")
+    assert KEYRING.decrypt(body["content"], USER_ID) == "likes tea"
+    assert body["memoryKey"] == MEMORY_KEY
+    assert body["tags"] == ["food", "home"]
+    assert (body["importance"], body["confidence"], body["title"]) == (4.0, 0.9, "drinks")
+    assert isinstance(memory, Memory)
+    assert memory.content == "likes tea"
+    assert memory.tags == ("food", "home")
+
+
+async def test_create_omits_fields_not_given() -> None:
+    """Optional fields left at None are not sent at all."""
+    fake = FakeAPI()
+    async with fake.client() as client:
+        await client.user(credentials()).create_memory("x")
+    assert set(sent_body(fake, "POST")) == {"user_id", "memoryKey", "content"}
+
+
+async def test_get_decrypts() -> None:
+    """get_memory returns the plaintext of a stored envelope."""
+    fake = FakeAPI()
+    memory_id = fake.add_memory(KEYRING.encrypt("hello", USER_ID), title="t")
+    async with fake.client() as client:
+        memory = await client.user(credentials()).get_memory(memory_id)
+    assert (memory.id, memory.content, memory.title) == (memory_id, "hello", "t")
+
+
+async def test_plaintext_content_is_a_decryption_error_when_encryption_is_on() -> None:
+    """With encryption on, stored text that is not an envelope is refused, naming the memory."""
+    fake = FakeAPI()
+    memory_id = fake.add_memory("my private diary")
+    async with fake.client() as client:
+        with pytest.raises(DecryptionError) as info:
+            await client.user(credentials()).get_memory(memory_id)
+    assert info.value.memory_id == memory_id
+    assert "private diary" not in str(info.value)
+
+
+async def test_encryption_off_sends_and_reads_plaintext() -> None:
+    """encryption=False is an explicit plaintext mode."""
+    fake = FakeAPI()
+    async with fake.client(encryption=False) as client:
+        user = client.user(credentials())
+        memory = await user.create_memory("plain words")
+        assert sent_body(fake, "POST")["content"] == "plain words"
+        assert (await user.get_memory(memory.id)).content == "plain words"
+
+
+async def test_update_sends_only_given_fields() -> None:
+    """update_memory sends user_id, memoryKey and exactly the fields given."""
+    fake = FakeAPI()
+    memory_id = fake.add_memory(KEYRING.encrypt("old", USER_ID))
+    async with fake.client() as client:
+        user = client.user(credentials())
+        updated = await user.update_memory(memory_id, tags=[], importance=0)
+        assert set(sent_body(fake, "PATCH")) == {"user_id", "memoryKey", "tags", "importance"}
+        assert sent_body(fake, "PATCH")["tags"] == []
+        assert updated.content is None
+        updated = await user.update_memory(memory_id, content="new", title="")
+        body = sent_body(fake, "PATCH")
+        assert set(body) == {"user_id", "memoryKey", "content", "title"}
+        assert KEYRING.decrypt(body["content"], USER_ID) == "new"
+        assert updated.content == "new"
+        assert (await user.get_memory(memory_id)).content == "new"
+
+
+async def test_delete_and_then_not_found() -> None:
+    """A deleted memory is gone: get_memory then raises NotFoundError."""
+    fake = FakeAPI()
+    memory_id = fake.add_memory(KEYRING.encrypt("x", USER_ID))
+    async with fake.client() as client:
+        user = client.user(credentials())
+        assert await user.delete_memory(memory_id) is None
+        assert memory_id not in fake.memories
+        with pytest.raises(NotFoundError):
+            await user.get_memory(memory_id)
+
+
+async def test_pagination_follows_cursors_lazily() -> None:
+    """Pages are fetched one at a time, only when the previous one is used up."""
+    fake = FakeAPI()
+    for i in range(7):
+        fake.add_memory(KEYRING.encrypt(f"m{i}", USER_ID))
+    async with fake.client() as client:
+        iterator = client.user(credentials()).list_memories(page_size=3)
+        contents: list[str | None] = []
+        requests_when: list[int] = []
+        async for memory in iterator:
+            contents.append(memory.content)
+            requests_when.append(fake.count("GET", "/memory-blobs"))
+    assert contents == [f"m{i}" for i in range(7)]
+    assert requests_when == [1, 1, 1, 2, 2, 2, 3]
+    assert iterator.pages == 3
+    cursors = [
+        r.url.params.get("cursor") for r in fake.requests if r.url.path.endswith("/memory-blobs")
+    ]
+    assert cursors == [None, "3", "6"]
+
+
+async def test_list_filters_are_sent() -> None:
+    """tags, search and min_importance reach the query as tags, searchQuery and importance."""
+    fake = FakeAPI()
+    async with fake.client() as client:
+        async for _ in client.user(credentials()).list_memories(
+            tags=["a", "b"], search="trip", min_importance=0.5, page_size=10
+        ):
+            pass
+    params = fake.requests[-1].url.params
+    assert params["tags"] == "a,b"
+    assert params["searchQuery"] == "trip"
+    assert params["importance"] == "0.5"
+    assert params["limit"] == "10"
+
+
+async def test_undecryptable_memory_does_not_hide_the_others() -> None:
+    """strict: every readable memory is yielded, then a DecryptionError names the failed id."""
+    fake = FakeAPI()
+    good = [fake.add_memory(KEYRING.encrypt(f"m{i}", USER_ID)) for i in range(2)]
+    bad = fake.add_memory(Keyring.from_hex(NEW_KEY, 1).encrypt("other key", USER_ID))
+    good.append(fake.add_memory(KEYRING.encrypt("m2", USER_ID)))
+    async with fake.client() as client:
+        iterator = client.user(credentials()).list_memories(page_size=2)
+        seen: list[str] = []
+
+        async def consume() -> None:
+            async for memory in iterator:
+                seen.append(memory.id)
+
+        with pytest.raises(DecryptionError) as info:
+            await consume()
+    assert seen == good
+    assert bad in str(info.value)
+    assert iterator.failed_ids == (bad,)
+
+
+async def test_non_strict_listing_collects_failures() -> None:
+    """strict=False ends normally; .failures holds the errors with memory ids."""
+    fake = FakeAPI()
+    fake.add_memory(KEYRING.encrypt("ok", USER_ID))
+    bad = fake.add_memory("plaintext")
+    async with fake.client() as client:
+        iterator = client.user(credentials()).list_memories(strict=False)
+        contents = [m.content async for m in iterator]
+    assert contents == ["ok"]
+    assert [f.memory_id for f in iterator.failures] == [bad]
+
+
+async def test_repeated_cursor_is_refused() -> None:
+    """A server sending the same cursor again cannot make the listing loop forever."""
+    fake = FakeAPI()
+    page = httpx.Response(200, json={"memoryBlobs": [], "next_cursor": "same"})
+    fake.fail("GET", "/memory-blobs", page, page)
+    async with fake.client() as client:
+        with pytest.raises(APIResponseValidationError, match="cursor"):
+            async for _ in client.user(credentials()).list_memories():
+                pass
+
+
+async def test_broken_item_in_a_page_is_a_response_error() -> None:
+    """An item without content fails the page as APIResponseValidationError."""
+    fake = FakeAPI()
+    fake.fail(
+        "GET",
+        "/memory-blobs",
+        httpx.Response(200, json={"memoryBlobs": [{"id": "m", "content": 5}], "next_cursor": None}),
+    )
+    async with fake.client() as client:
+        with pytest.raises(APIResponseValidationError):
+            async for _ in client.user(credentials()).list_memories():
+                pass
+
+
+async def test_tags() -> None:
+    """list_tags and get_tag return Tag objects."""
+    fake = FakeAPI()
+    fake.tags["tag_1"] = {
+        "id": "tag_1",
+        "name": "work",
+        "color": "#4F46E5",
+        "is_enabled": True,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    async with fake.client() as client:
+        user = client.user(credentials())
+        tags = await user.list_tags()
+        tag = await user.get_tag("tag_1")
+    assert [t.name for t in tags] == ["work"]
+    assert tag.color == "#4F46E5"
+
+
+async def test_reencrypt_moves_old_memories_to_the_current_key() -> None:
+    """After a rotation, reencrypt_memories rewrites old-version memories, and only those."""
+    fake = FakeAPI()
+    old_ids = [fake.add_memory(KEYRING.encrypt(f"old{i}", USER_ID)) for i in range(5)]
+    new_ring = Keyring.from_hex(NEW_KEY, 2)
+    fresh_id = fake.add_memory(new_ring.encrypt("fresh", USER_ID))
+    broken_id = fake.add_memory("plaintext")
+    merged = credentials().rotated_to(credentials(encryption_key=NEW_KEY, key_version=2))
+    async with fake.client() as client:
+        user = client.user(merged)
+        result = await user.reencrypt_memories(concurrency=2)
+        assert (result.scanned, result.reencrypted, result.failed_ids) == (7, 5, (broken_id,))
+        for memory_id in old_ids:
+            assert envelope_key_version(fake.memories[memory_id]["content"]) == 2
+        new_only = client.user(credentials(encryption_key=NEW_KEY, key_version=2))
+        assert (await new_only.get_memory(old_ids[0])).content == "old0"
+        assert (await user.reencrypt_memories()).reencrypted == 0
+    assert envelope_key_version(fake.memories[fresh_id]["content"]) == 2

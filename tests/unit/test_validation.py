@@ -1,0 +1,74 @@
+"""The validation helpers and the configuration errors that need more than the one table.
+
+The table of bad inputs for every public method and setting is
+``tests/scenarios/chaos/bad_input.py``, run by ``test_bad_input.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from memoram_async import (
+    ClientClosedError,
+    MemoramClient,
+    ValidationError,
+)
+from memoram_async._validation import (
+    check_base_url,
+    check_id,
+    check_page_size,
+    check_score,
+    check_tags,
+    check_timeout,
+    is_loopback_host,
+)
+from tests.scenarios.fake_api import BASE_URL
+
+
+def test_missing_api_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key and no token: the error says to set MEMORAM_API_KEY."""
+    monkeypatch.delenv("MEMORAM_API_KEY", raising=False)
+    with pytest.raises(ValidationError, match="MEMORAM_API_KEY"):
+        MemoramClient(base_url=BASE_URL)
+
+
+def test_plain_http_needs_an_explicit_opt_in() -> None:
+    """http:// to a remote host is refused unless allow_insecure_http=True names the risk."""
+    with pytest.raises(ValidationError, match="allow_insecure_http"):
+        check_base_url("http://api.memoram.app/api/v1", allow_insecure_http=False)
+    assert check_base_url("http://api.memoram.app/api/v1/", allow_insecure_http=True) == (
+        "http://api.memoram.app/api/v1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.5.5.5", True),
+        ("localhost", True),
+        ("[::1]", True),
+        ("app.localhost", True),
+        ("10.0.0.1", False),
+        ("example.com", False),
+        ("127.0.0.1.nip.io", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    """Only this machine counts as loopback for plain http."""
+    assert is_loopback_host(host) is loopback
+
+
+def test_typed_errors_are_the_builtin_classes_users_catch() -> None:
+    """A ValidationError is a ValueError and a ClientClosedError a RuntimeError."""
+    assert issubclass(ValidationError, ValueError)
+    assert issubclass(ClientClosedError, RuntimeError)
+
+
+def test_helpers_return_normalised_values() -> None:
+    """The checks return what is sent: tuples of tags, floats, timeouts, ids."""
+    assert check_tags(["a", "b"]) == ("a", "b")
+    assert check_score(1, "importance") == 1.0
+    assert check_page_size(100) == 100
+    assert check_id("mem_1", "memory_id") == "mem_1"
+    assert check_timeout(5).read == 5.0
