@@ -18,7 +18,7 @@ GENERATED := generated/memoram_api
 LINTED := memoram_async memoram_local scripts tests examples
 
 .PHONY: help venv generate check-generated spec lint format typecheck docs browser pytest test demo bench dist \
-	chaos
+	chaos screenshots
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ demo: $(STAMP)  ## The quickstart against a local server, approved through its d
 
 dist: $(STAMP)  ## Build the sdist and the wheel into dist/
 	$(PY) -m build --outdir dist .
+
+screenshots: $(STAMP) browser  ## Regenerate docs/dashboard.png (1280 px) and docs/dashboard-800.png
+	$(PY) scripts/dashboard_screenshots.py --out docs
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
 	$(PY) scripts/bench.py
