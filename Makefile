@@ -22,7 +22,7 @@ COVERAGE := --cov=memoram_async --cov-branch --cov-report=term-missing:skip-cove
 TIERS := unit emulator sdk_local scenarios e2e
 
 .PHONY: help venv generate check-generated spec check-spec spec-diff lint lint-workflows format \
-	typecheck docs browser pytest test check schemathesis regenerate-pr-prep demo bench dist chaos \
+	typecheck docs browser pytest test check schemathesis regenerate-pr-prep demo bench dist chaos screenshots \
 	$(addprefix test-,$(subst _,-,$(TIERS)))
 
 help:  ## List the targets
@@ -125,6 +125,9 @@ demo: $(STAMP)  ## The quickstart against a local server, approved through its d
 
 dist: $(STAMP)  ## Build the sdist and the wheel into dist/
 	$(PY) -m build --outdir dist .
+
+screenshots: $(STAMP) browser  ## Regenerate docs/dashboard.png (1280 px) and docs/dashboard-800.png
+	$(PY) scripts/dashboard_screenshots.py --out docs
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
 	$(PY) -m scripts.bench

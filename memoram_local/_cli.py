@@ -12,8 +12,18 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Final, NoReturn
 
+from ._cli_checks import (
+    FAULTS_FORM,
+    UsageError,
+    check_allowed_host,
+    check_db,
+    check_env_not_empty,
+    check_faults,
+    check_not_empty,
+    read_lines,
+)
 from ._constants import (
     API_KEY_ENV,
     API_KEYS_ENV,
@@ -57,47 +67,77 @@ def secret_options_on_command_line(args: argparse.Namespace) -> list[str]:
     return [option for option, present in given.items() if present]
 
 
-def _read_lines(path: str) -> list[str]:
-    with open(path, encoding="utf-8") as file:
-        lines = [line.strip() for line in file]
-    return [line for line in lines if line and not line.startswith("#")]
-
-
 def resolve_secrets(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> tuple[list[str], str | None, str | None]:
     """API keys, JWT secret and dashboard token from the options, their files or environment
-    variables (in that order of precedence)."""
+    variables (in that order of precedence).
+
+    A source that is given but empty is refused (UsageError) rather than skipped: an empty
+    `--api-key ""` must not quietly leave the server on the public development key.
+    """
     env = os.environ if environ is None else environ
-    keys = list(args.api_keys or [])
+    dev_key = "the development key"
+    for key in args.api_keys or []:
+        check_not_empty(key, "--api-key", dev_key)
+    keys = [key.strip() for key in args.api_keys or []]
     if args.api_key_file:
-        keys += _read_lines(args.api_key_file)
-        if not keys:
-            raise ValueError(f"--api-key-file {args.api_key_file} holds no key")
+        keys += read_lines(args.api_key_file, "--api-key-file", "a file with one key per line")
     if not keys:
-        keys = [key for key in env.get(API_KEYS_ENV, "").split(",") if key.strip()]
-        keys += [env[API_KEY_ENV]] if env.get(API_KEY_ENV, "").strip() else []
+        check_env_not_empty(env, API_KEYS_ENV, dev_key)
+        check_env_not_empty(env, API_KEY_ENV, dev_key)
+        keys = [key.strip() for key in env.get(API_KEYS_ENV, "").split(",") if key.strip()]
+        keys += [env[API_KEY_ENV].strip()] if env.get(API_KEY_ENV, "").strip() else []
+    check_not_empty(args.secret, "--secret", "a random secret")
     secret = args.secret
     if secret is None and args.secret_file:
-        lines = _read_lines(args.secret_file)
-        if not lines:
-            raise ValueError(f"--secret-file {args.secret_file} is empty")
-        secret = lines[0]
+        secret = read_lines(args.secret_file, "--secret-file", "a file with the secret")[0]
     if secret is None:
+        check_env_not_empty(env, SECRET_ENV, "a random secret")
         secret = env.get(SECRET_ENV) or None
-    token = args.dashboard_token or env.get(DASHBOARD_TOKEN_ENV) or None
+    check_not_empty(args.dashboard_token, "--dashboard-token", "a random token")
+    token = args.dashboard_token
+    if token is None:
+        check_env_not_empty(env, DASHBOARD_TOKEN_ENV, "a random token")
+        token = env.get(DASHBOARD_TOKEN_ENV) or None
     return keys, secret, token
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, with every usage error as one line (no usage block) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_FAULTS_FORM_LINES: Final = FAULTS_FORM.replace(", e.g.", ";\n  e.g.")
+_EPILOG: Final = f"""\
+faults (--faults): {_FAULTS_FORM_LINES}
+  error_rate          share of requests answered 500/503 (0..1)
+  rate_limit_rate     share answered 429 with Retry-After (0..1)
+  reset_rate          share whose connection is closed unanswered (0..1)
+  latency_ms          delay added to every answer (ms)
+  slow_rate           share delayed slow_ms more (0..1)
+  slow_ms             the extra delay of slow answers (default 3000 ms)
+  reset_after_share   share of resets that run the request first (0.5)
+  retry_after_date_rate  share of 429s with an HTTP-date Retry-After (0)
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="memoram-local",
         description="A local Memoram API server for development and tests (not for production).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port, 0 for a free one (8765)")
     parser.add_argument(
-        "--db", default=":memory:", help="SQLite file (survives restarts); default in memory"
+        "--db",
+        default=":memory:",
+        metavar="PATH",
+        help="SQLite file (survives restarts); default in memory",
     )
     parser.add_argument(
         "--api-key",
@@ -121,8 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--faults",
         metavar="SPEC",
-        help='inject faults, e.g. "error_rate=0.1,rate_limit_rate=0.05,reset_rate=0.05,'
-        'latency_ms=20,slow_rate=0.02,slow_ms=3000"',
+        help="inject faults: comma-separated name=value pairs (see faults below)",
     )
     parser.add_argument("--seed", type=int, help="seed of the fault generator (reproducible runs)")
     parser.add_argument(
@@ -165,28 +204,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the local server until Ctrl-C or SIGTERM; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+def _check(args: argparse.Namespace) -> None:
+    """Every check that needs no server dependency; raises UsageError."""
+    if not args.host.strip():
+        raise UsageError("--host is empty; give an interface such as 127.0.0.1 (the default)")
     if not is_loopback_name(args.host) and not args.allow_remote:
-        parser.error(
+        raise UsageError(
             f"--host {args.host} is not a loopback address; the local server is a development"
             " tool with a public development key. Pass --allow-remote to serve it anyway."
         )
     if not 0 <= args.port <= 65535:
-        parser.error("--port must be between 0 and 65535")
-    for option in secret_options_on_command_line(args):
-        print(
-            f"memoram-local: warning: {option} on the command line is visible to other users"
-            " of this machine (ps, /proc/PID/cmdline); use its environment variable or file"
-            " option instead.",
-            file=sys.stderr,
-        )
+        raise UsageError("--port must be between 0 and 65535 (0 picks a free port)")
+    if args.token_ttl < 1:
+        raise UsageError("--token-ttl must be a positive number of seconds, e.g. --token-ttl 600")
+    for name in args.allowed_hosts:
+        check_allowed_host(name)
+    check_faults(args.faults)
+    check_db(args.db)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the local server until Ctrl-C or SIGTERM; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
+        _check(args)
+        # Warned about once the server can start: a refusal stays the only line.
+        args.command_line_secrets = secret_options_on_command_line(args)
         args.api_keys, args.secret, args.dashboard_token = resolve_secrets(args)
-    except (OSError, ValueError) as exc:
-        parser.error(str(exc))
+    except UsageError as exc:
+        # The message already says what to do: no "see --help" after it.
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     missing = missing_dependencies()
     if missing:
         print(INSTALL_HINT.format(missing=", ".join(missing)), file=sys.stderr)

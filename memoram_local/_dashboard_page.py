@@ -38,6 +38,11 @@ def _path_segment(value: object) -> str:
     return quote(str(value), safe="")
 
 
+def _short_id(value: object) -> str:
+    # A user id is a random UUID: its first 8 characters tell users apart on one page.
+    return str(value)[:8] + "…"
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("memoram_local", "templates"),
@@ -48,6 +53,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["display_time"] = _display_time
     environment.filters["path_segment"] = _path_segment
+    environment.filters["short_id"] = _short_id
     return environment
 
 
@@ -57,8 +63,14 @@ _ENVIRONMENT: Final = _environment()
 def _tables_context(
     requests: Sequence[Mapping[str, Any]], users: Sequence[UserOverview]
 ) -> dict[str, Any]:
+    apps = sorted({str(item["aiConnectorId"]) for item in requests})
+    by_user: dict[str, list[Mapping[str, Any]]] = {}
+    for item in requests:  # newest first, as the requests table
+        by_user.setdefault(str(item["user_id"]), []).append(item)
     return {
         "requests": requests,
+        "apps": apps,
+        "requests_by_user": by_user,
         "pending": sum(1 for item in requests if item["status"] == "pending"),
         "users": users,
         "actions": _ACTIONS,

@@ -32,6 +32,22 @@ FILE_MODE = 0o600
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""How every SQLite database file begins."""
+
+
+def require_sqlite_file(path: str) -> None:
+    """Refuse an existing, non-empty file that is not a SQLite database, before anything (the
+    mode change below included) touches it: `--db ~/.bashrc` must leave that file alone."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    if header and header != SQLITE_HEADER:
+        raise ValueError(f"db {path} is not a SQLite database; choose another path")
+
+
 def restrict_file_modes(path: str) -> None:
     """Create the database file owner-only (0600) before SQLite opens it, and tighten an existing
     one and its WAL/SHM companions.
@@ -56,6 +72,7 @@ class Database:
         # database can use; a larger pool only makes its threads queue on the lock and the GIL.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memoram-local-db")
         if path != ":memory:" and path:
+            require_sqlite_file(path)
             restrict_file_modes(path)
         self._conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=30.0

@@ -6,9 +6,11 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 import uvicorn
@@ -19,6 +21,7 @@ from ._faults import FaultSpec
 from ._routes import API_PREFIX
 from ._stats import ServerStats
 
+_T = TypeVar("_T")
 _START_TIMEOUT = 15.0
 _STOP_TIMEOUT = 15.0
 
@@ -213,88 +216,133 @@ class LocalServer:
         return self.app.stats
 
     # -- the user's side (the /local endpoints) ----------------------------------------------
+    # Each operation is described once (`_Call`); `_send` and `_asend` run a description with a
+    # blocking or an async client, so every sync method and its `a...` twin share one definition.
 
-    def _call(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
-        with httpx.Client(
-            base_url=self.url, headers=self.dashboard_headers, trust_env=False, timeout=10.0
-        ) as client:
-            response = client.request(method, path, params=params)
-        return _result(response)
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "base_url": self.url,
+            "headers": self.dashboard_headers,
+            "trust_env": False,
+            "timeout": 10.0,
+        }
 
-    async def _acall(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
-        async with httpx.AsyncClient(
-            base_url=self.url, headers=self.dashboard_headers, trust_env=False, timeout=10.0
-        ) as client:
-            response = await client.request(method, path, params=params)
-        return _result(response)
+    def _send(self, call: _Call[_T]) -> _T:
+        with httpx.Client(**self._client_options()) as client:
+            response = client.request(call.method, call.path, params=call.params)
+        return call.parse(_result(response))
+
+    async def _asend(self, call: _Call[_T]) -> _T:
+        async with httpx.AsyncClient(**self._client_options()) as client:
+            response = await client.request(call.method, call.path, params=call.params)
+        return call.parse(_result(response))
 
     def approve(self, request_id: str) -> dict[str, Any]:
         """Approve a pending access request, as the user would in the dashboard."""
-        return dict(self._call("POST", f"/local/access-requests/{request_id}/approve"))
+        return self._send(_decide("approve", request_id))
 
     def reject(self, request_id: str) -> dict[str, Any]:
         """Reject a pending access request."""
-        return dict(self._call("POST", f"/local/access-requests/{request_id}/reject"))
+        return self._send(_decide("reject", request_id))
 
     def revoke(self, request_id: str) -> dict[str, Any]:
         """Revoke an approved access request."""
-        return dict(self._call("POST", f"/local/access-requests/{request_id}/revoke"))
+        return self._send(_decide("revoke", request_id))
 
     def rotate_key(self, user_id: str) -> int:
         """Give the user a new encryption key; returns its key_version."""
-        return int(self._call("POST", f"/local/users/{user_id}/rotate-key")["key_version"])
+        return self._send(_rotate_key(user_id))
 
     def user_keys(self, user_id: str) -> dict[int, str]:
         """Every encryption key of the user (hex) by key_version."""
-        body = self._call("GET", f"/local/users/{user_id}/keys")
-        return {int(key["key_version"]): str(key["encryption_key"]) for key in body["keys"]}
+        return self._send(_user_keys(user_id))
 
     def access_requests(self, status: str | None = None) -> list[dict[str, Any]]:
         """Every developer's access requests, newest first, optionally of one status (memory keys
         masked: `memory_key(request_id)` reveals one)."""
-        params = {"status": status} if status is not None else None
-        return list(self._call("GET", "/local/access-requests", params)["items"])
+        return self._send(_access_requests(status))
 
     def memory_key(self, request_id: str) -> str:
         """The full memory key of an access request (listings show it masked)."""
-        return str(
-            self._call("GET", f"/local/access-requests/{request_id}/memory-key")["memoryKey"]
-        )
+        return self._send(_memory_key(request_id))
 
     async def aapprove(self, request_id: str) -> dict[str, Any]:
         """`approve`, without blocking the event loop."""
-        return dict(await self._acall("POST", f"/local/access-requests/{request_id}/approve"))
+        return await self._asend(_decide("approve", request_id))
 
     async def areject(self, request_id: str) -> dict[str, Any]:
         """`reject`, without blocking the event loop."""
-        return dict(await self._acall("POST", f"/local/access-requests/{request_id}/reject"))
+        return await self._asend(_decide("reject", request_id))
 
     async def arevoke(self, request_id: str) -> dict[str, Any]:
         """`revoke`, without blocking the event loop."""
-        return dict(await self._acall("POST", f"/local/access-requests/{request_id}/revoke"))
+        return await self._asend(_decide("revoke", request_id))
 
     async def arotate_key(self, user_id: str) -> int:
         """`rotate_key`, without blocking the event loop."""
-        body = await self._acall("POST", f"/local/users/{user_id}/rotate-key")
-        return int(body["key_version"])
+        return await self._asend(_rotate_key(user_id))
 
     async def auser_keys(self, user_id: str) -> dict[int, str]:
         """`user_keys`, without blocking the event loop."""
-        body = await self._acall("GET", f"/local/users/{user_id}/keys")
-        return {int(key["key_version"]): str(key["encryption_key"]) for key in body["keys"]}
+        return await self._asend(_user_keys(user_id))
 
     async def aaccess_requests(self, status: str | None = None) -> list[dict[str, Any]]:
         """`access_requests`, without blocking the event loop."""
-        params = {"status": status} if status is not None else None
-        return list((await self._acall("GET", "/local/access-requests", params))["items"])
+        return await self._asend(_access_requests(status))
 
     async def amemory_key(self, request_id: str) -> str:
         """`memory_key`, without blocking the event loop."""
-        body = await self._acall("GET", f"/local/access-requests/{request_id}/memory-key")
-        return str(body["memoryKey"])
+        return await self._asend(_memory_key(request_id))
 
     def __repr__(self) -> str:
         return f"LocalServer(url={self.url!r})"
+
+
+@dataclass(frozen=True)
+class _Call(Generic[_T]):
+    """One `/local` operation: what to send and how to read the JSON answer."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], _T]
+    params: dict[str, str] | None = None
+
+
+def _decide(decision: str, request_id: str) -> _Call[dict[str, Any]]:
+    return _Call("POST", f"/local/access-requests/{_segment(request_id)}/{decision}", dict)
+
+
+def _rotate_key(user_id: str) -> _Call[int]:
+    return _Call(
+        "POST",
+        f"/local/users/{_segment(user_id)}/rotate-key",
+        lambda body: int(body["key_version"]),
+    )
+
+
+def _user_keys(user_id: str) -> _Call[dict[int, str]]:
+    def parse(body: Any) -> dict[int, str]:
+        return {int(key["key_version"]): str(key["encryption_key"]) for key in body["keys"]}
+
+    return _Call("GET", f"/local/users/{_segment(user_id)}/keys", parse)
+
+
+def _access_requests(status: str | None) -> _Call[list[dict[str, Any]]]:
+    params = {"status": status} if status is not None else None
+    return _Call("GET", "/local/access-requests", lambda body: list(body["items"]), params)
+
+
+def _memory_key(request_id: str) -> _Call[str]:
+    return _Call(
+        "GET",
+        f"/local/access-requests/{_segment(request_id)}/memory-key",
+        lambda body: str(body["memoryKey"]),
+    )
+
+
+def _segment(value: str) -> str:
+    # An id is one path segment: a "/" or "?" in it must not reach another endpoint.
+    return quote(str(value), safe="")
 
 
 def _result(response: httpx.Response) -> Any:

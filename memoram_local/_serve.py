@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable
 from types import FrameType
@@ -11,6 +12,7 @@ from types import FrameType
 import uvicorn
 
 from ._app import create_app
+from ._cli_checks import COMMAND_LINE_WARNING, bind_error
 from ._constants import DEV_API_KEY
 from ._routes import API_PREFIX
 from ._runner import bind_socket, format_url, uvicorn_config
@@ -33,6 +35,12 @@ class _AnnouncingServer(uvicorn.Server):
             self._announce()
 
 
+def _fail(parser: argparse.ArgumentParser, message: str) -> int:
+    # One line, status 2: the message says what to do.
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run the server for parsed command-line `args`; returns the exit status."""
     try:
@@ -48,13 +56,17 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             dashboard_token=args.dashboard_token,
         )
     except ValueError as exc:
-        parser.error(str(exc))
+        return _fail(parser, str(exc))
+    except (sqlite3.Error, OSError) as exc:
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+        return _fail(parser, f"--db {args.db} cannot be used: {reason}; choose another path")
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         app.close()
-        print(f"memoram-local: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(parser, bind_error(args.host, args.port, exc))
+    for option in getattr(args, "command_line_secrets", ()):
+        print(COMMAND_LINE_WARNING.format(option=option), file=sys.stderr)
     url = format_url(args.host, sock.getsockname()[1])
 
     def announce() -> None:

@@ -9,6 +9,8 @@ from typing import Any, Final
 MAX_ROUTE_KEYS: Final = 64
 """Distinct `"METHOD /route"` keys kept; further ones are counted together under OTHER_KEY."""
 OTHER_KEY: Final = "(other)"
+REPR_ROUTES: Final = 5
+"""How many of the busiest routes `repr(stats)` names."""
 _METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -115,6 +117,12 @@ class ServerStats:
             return dict(self._faults)
 
     @property
+    def errors(self) -> int:
+        """Responses with a status of 400 or more (dropped connections are not counted)."""
+        with self._lock:
+            return sum(count for status, count in self._statuses.items() if status >= 400)
+
+    @property
     def faults_injected(self) -> int:
         """Faults injected in all (slow answers included)."""
         with self._lock:
@@ -129,3 +137,21 @@ class ServerStats:
                 "statuses": dict(self._statuses),
                 "faults": dict(self._faults),
             }
+
+    def __repr__(self) -> str:
+        """`ServerStats(requests=12, errors=1, faults_injected=0, tokens_issued=2,
+        by_route={...the 5 busiest...}, other_routes=3)`: what a failing test wants to see."""
+        with self._lock:
+            routes = sorted(self._paths.items(), key=lambda item: (-item[1], item[0]))
+            errors = sum(count for status, count in self._statuses.items() if status >= 400)
+            counts = {
+                "requests": self._counters["requests"],
+                "errors": errors,
+                "faults_injected": sum(self._faults.values()),
+                "tokens_issued": self._counters["tokens_issued"],
+            }
+        fields = [f"{name}={value}" for name, value in counts.items()]
+        fields.append(f"by_route={dict(routes[:REPR_ROUTES])!r}")
+        if len(routes) > REPR_ROUTES:
+            fields.append(f"other_routes={len(routes) - REPR_ROUTES}")
+        return f"ServerStats({', '.join(fields)})"

@@ -219,7 +219,7 @@ def test_token_ttl_and_faults_options() -> None:
     [
         (["--faults", "nonsense_rate=1"], "unknown fault `nonsense_rate`"),
         (["--host", "0.0.0.0"], "--allow-remote"),  # noqa: S104 - refused, never bound
-        (["--token-ttl", "0"], "token_ttl"),
+        (["--token-ttl", "0"], "--token-ttl"),
     ],
 )
 def test_bad_options_fail_at_startup(args: list[str], message: str) -> None:

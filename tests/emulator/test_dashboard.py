@@ -61,12 +61,14 @@ async def get_page(flow: LocalFlow) -> httpx.Response:
 
 
 async def test_page_lists_a_pending_request_with_approve_and_reject(flow: LocalFlow) -> None:
-    """A pending request shows its id, app, reason, masked key, status and two buttons."""
+    """A pending request shows its id, reason, masked key, status and two buttons (app above)."""
     request = await flow.ask("memory-key-alice", reason="Remember your trips")
     page = parse((await get_page(flow)).text)
     row = page.rows[f"request-{request['id']}"]
     assert request["id"] in row
-    assert request["aiConnectorId"] in row
+    # One app: its id is named once above the table, not in every row.
+    assert request["aiConnectorId"] not in row
+    assert (await get_page(flow)).text.count(request["aiConnectorId"]) == 1
     assert "Remember your trips" in row
     assert "memo…" in row
     assert "pending" in row
@@ -224,10 +226,13 @@ async def test_users_show_counts_key_versions_and_ciphertext(
     local_app.store.rotate_key(grant.user_id)
     page = parse((await get_page(flow)).text)
     row = page.rows[f"user-{grant.user_id}"].split()
-    # User, memories, key version, older versions, then the app with access.
+    # User, memories, key version, older versions, then its access requests.
     assert row[:4] == [grant.user_id, "2", "3", "2"]
     request = (await flow.client.get(LOCAL_ORIGIN + "/local/access-requests")).json()["items"][0]
-    assert request["aiConnectorId"] in row
+    assert "approved" in row  # its request, linked back to the request's row
+    assert ("a", {"href": f"#request-{request['id']}"}) in [
+        (tag, {"href": attrs.get("href", "")}) for tag, attrs in page.tags
+    ]
     text = page.rows[f"user-{grant.user_id}"]
     assert ciphertext[:40] + "…" in text
     assert ciphertext[:41] not in text
