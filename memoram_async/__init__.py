@@ -27,12 +27,14 @@ from ._errors import (
     ClientClosedError,
     ConflictError,
     DecryptionError,
+    EventLoopError,
     InternalServerError,
     InvalidKeyError,
     MemoramError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTooLargeError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -44,9 +46,10 @@ from ._models import (
     ReencryptionResult,
     Tag,
 )
+from ._options import NOT_GIVEN
 from ._pagination import MemoryIterator
 from ._secret import Secret
-from ._user import NOT_GIVEN, UserMemories
+from ._user import UserMemories
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -67,6 +70,7 @@ __all__ = [
     "ConflictError",
     "Credentials",
     "DecryptionError",
+    "EventLoopError",
     "InternalServerError",
     "InvalidKeyError",
     "MemoramClient",
@@ -77,6 +81,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ReencryptionResult",
+    "RequestTooLargeError",
     "Secret",
     "Tag",
     "UnprocessableEntityError",

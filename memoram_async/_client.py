@@ -35,7 +35,6 @@ from ._errors import (
     RateLimitError,
     ValidationError,
 )
-from ._http import Options, Session
 from ._models import (
     AccessRequest,
     AccessRequestStatus,
@@ -51,9 +50,11 @@ from ._operations import (
     GET_ACCESS_REQUEST,
     LIST_ACCESS_REQUESTS,
 )
+from ._options import NOT_GIVEN, NotGiven, Options, updated_options
 from ._retry import poll_delay
 from ._secret import Secret
-from ._user import NOT_GIVEN, NotGiven, UserMemories, idempotency_key
+from ._session import Session
+from ._user import UserMemories, idempotency_key
 from ._validation import (
     check_api_key,
     check_base_url,
@@ -71,20 +72,6 @@ _DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
 # Bounds of one poll's timeout in wait_for_approval (seconds).
 _MIN_POLL_ATTEMPT: Final = 0.05
 _MAX_POLL_ATTEMPT: Final = 30.0
-
-
-def updated_options(
-    options: Options,
-    timeout: float | httpx.Timeout | NotGiven,
-    max_retries: int | NotGiven,
-) -> Options:
-    """``options`` with the given settings replaced (checked)."""
-    return Options(
-        max_retries=options.max_retries
-        if max_retries is NOT_GIVEN
-        else check_max_retries(max_retries),
-        timeout=options.timeout if timeout is NOT_GIVEN else check_timeout(timeout).as_dict(),
-    )
 
 
 class MemoramClient:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import os
-from typing import Any, Final, Literal
+from typing import Any, Final
 from uuid import UUID
 
 import httpx
@@ -20,9 +19,9 @@ from memoram_api.api.memory_management import (
 from memoram_api.api.memory_tag_management import get_tag, list_tags
 from memoram_api.types import UNSET, Response
 
+from ._constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ._crypto import Keyring, is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
-from ._http import Options, Session
 from ._models import (
     Credentials,
     Memory,
@@ -44,7 +43,9 @@ from ._operations import (
     LIST_TAGS,
     UPDATE_MEMORY,
 )
+from ._options import NOT_GIVEN, NotGiven, Options, updated_options
 from ._pagination import MemoryIterator, Page
+from ._session import Session
 from ._validation import (
     check_content,
     check_id,
@@ -55,17 +56,6 @@ from ._validation import (
 )
 
 _REENCRYPT_CONCURRENCY: Final = 8
-
-
-class _NotGiven(enum.Enum):
-    NOT_GIVEN = "NOT_GIVEN"
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = _NotGiven.NOT_GIVEN
-NotGiven = Literal[_NotGiven.NOT_GIVEN]
 
 
 def _text_or_unset(value: str | None, name: str) -> Any:
@@ -119,8 +109,6 @@ class UserMemories:
         Raises:
             ValidationError: A bad timeout or retry count.
         """
-        from ._client import updated_options  # an import cycle otherwise
-
         options = updated_options(self._options, timeout, max_retries)
         return UserMemories(self._session, options, self._credentials, encrypt=self._encrypt)
 
@@ -217,7 +205,7 @@ class UserMemories:
         tags: tuple[str, ...] | list[str] | None = None,
         search: str | None = None,
         min_importance: float | None = None,
-        page_size: int = 50,
+        page_size: int = DEFAULT_PAGE_SIZE,
         strict: bool = True,
     ) -> MemoryIterator:
         """Every memory of the user (newest first), decrypted, fetched page by page.
@@ -436,7 +424,10 @@ class UserMemories:
             raise ValidationError("concurrency must be an int")
         if not 1 <= concurrency <= 32:
             raise ValidationError("concurrency must be between 1 and 32")
-        query: dict[str, Any] = {"user_id": self._credentials.user_id, "limit": 100}
+        query: dict[str, Any] = {
+            "user_id": self._credentials.user_id,
+            "limit": MAX_PAGE_SIZE,
+        }
         limit = asyncio.Semaphore(concurrency)
         scanned = rewritten = 0
         failed: list[str] = []

@@ -29,6 +29,7 @@ from memoram_async import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTooLargeError,
     UnprocessableEntityError,
     UserMemories,
 )
@@ -145,6 +146,7 @@ EXPECTED_ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    413: RequestTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
     500: InternalServerError,

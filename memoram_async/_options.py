@@ -1,0 +1,49 @@
+"""Per-call settings shared by MemoramClient and UserMemories, and the NOT_GIVEN marker."""
+
+from __future__ import annotations
+
+import enum
+from typing import Final, Literal
+
+import attrs
+import httpx
+
+from ._validation import check_max_retries, check_timeout
+
+
+class _NotGiven(enum.Enum):
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven.NOT_GIVEN
+NotGiven = Literal[_NotGiven.NOT_GIVEN]
+
+
+@attrs.frozen
+class Options:
+    """Per-client (or per-with_options copy) call settings.
+
+    Attributes:
+        max_retries: Retries after a transient failure.
+        timeout: This call's timeout, or None for the client's default.
+    """
+
+    max_retries: int
+    timeout: httpx.Timeout | None = None
+
+
+def updated_options(
+    options: Options,
+    timeout: float | httpx.Timeout | NotGiven,
+    max_retries: int | NotGiven,
+) -> Options:
+    """``options`` with the given settings replaced (checked)."""
+    return Options(
+        max_retries=options.max_retries
+        if max_retries is NOT_GIVEN
+        else check_max_retries(max_retries),
+        timeout=options.timeout if timeout is NOT_GIVEN else check_timeout(timeout),
+    )
