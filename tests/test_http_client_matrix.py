@@ -141,7 +141,8 @@ def assert_bearer_only(seen: Seen) -> None:
         if request["path"] == "/api/v1/auth/token":
             assert auth == [], request
         else:
-            assert len(auth) == 1 and auth[0].startswith("Bearer "), request
+            assert len(auth) == 1, request
+            assert auth[0].startswith("Bearer "), request
         assert "x-custom-auth" not in request["headers"], request
 
 
@@ -178,7 +179,7 @@ FULL_FLOW_CASES = [
 
 @pytest.mark.parametrize("case", FULL_FLOW_CASES)
 def test_app_client_configuration_runs_the_whole_flow(case: str) -> None:
-    """Each app client setup gives the typed outcomes and only the SDK's bearer token reaches Memoram."""
+    """Each app client setup gives the typed outcomes; only the SDK's bearer token reaches it."""
     outcome, seen = run_case(case)
     assert_full_flow(outcome, seen)
     if case == "basic_auth":
@@ -190,7 +191,7 @@ def test_app_client_configuration_runs_the_whole_flow(case: str) -> None:
 
 
 def test_default_headers_params_and_cookies_go_with_every_request() -> None:
-    """The app client's defaults travel; the SDK's Authorization and Content-Type win on conflict."""
+    """The app client's defaults travel; the SDK's Authorization and Content-Type win conflicts."""
     outcome, seen = run_case("defaults")
     assert_full_flow(outcome, seen)
     for request in api_requests(seen):
@@ -202,7 +203,7 @@ def test_default_headers_params_and_cookies_go_with_every_request() -> None:
 
 
 def test_raise_for_status_hook_keeps_retries_under_faults() -> None:
-    """With a hook that raises for every error status, 5xx/429 answers are still retried to success."""
+    """With a hook raising for every error status, 5xx/429 answers are still retried to success."""
     outcome, seen = run_case(
         "hook_read_then_raise_with_faults", faults="error_rate=0.25,rate_limit_rate=0.1"
     )
@@ -214,7 +215,8 @@ def test_closed_app_client_is_a_typed_error_before_sending() -> None:
     """A closed http_client gives APIConnectionError naming it, and nothing reaches the server."""
     outcome, seen = run_case("closed")
     assert outcome["outcome"] == "APIConnectionError"
-    assert "http_client" in outcome["message"] and "closed" in outcome["message"]
+    assert "http_client" in outcome["message"]
+    assert "closed" in outcome["message"]
     assert seen == []
 
 
@@ -227,11 +229,12 @@ def test_base_url_without_api_prefix_says_so() -> None:
 
 
 def test_two_event_loops_give_a_typed_error_naming_the_loop() -> None:
-    """Use from a second asyncio.run() raises EventLoopError (nothing sent); aclose() stays quiet."""
+    """A second asyncio.run() gets EventLoopError (nothing sent); aclose() stays quiet."""
     outcome, seen = run_case("two_runs")
     assert outcome["first"] == 0
     assert outcome["outcome"] == "EventLoopError"
-    assert "event loop" in outcome["message"] and "asyncio.run()" in outcome["message"]
+    assert "event loop" in outcome["message"]
+    assert "asyncio.run()" in outcome["message"]
     assert outcome["aclose"] == "ok"
     assert [r["path"] for r in api_requests(seen)] == [
         "/api/v1/auth/token",
