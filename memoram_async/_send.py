@@ -181,18 +181,26 @@ class Attempt:
                 method=self._op.method,
                 path=self._path,
             )
-        request = client.build_request(
-            method, connection.base_url + url, timeout=self._timeout, **kwargs
-        )
         op = self._op
         tokens = self._tokens
         header = ""
         if op is CREATE_TOKEN:
+            request = client.build_request(
+                method, connection.base_url + url, timeout=self._timeout, **kwargs
+            )
             # The app's default Authorization (if any) is not for Memoram.
             request.headers.pop("Authorization", None)
         else:
             header = await authorization(tokens)
-            request.headers["Authorization"] = header
+            # Merged by build_request after the client's defaults, so ours win on conflict.
+            headers = kwargs.pop("headers", None)
+            if headers is None:
+                headers = {"Authorization": header}
+            else:
+                headers["Authorization"] = header
+            request = client.build_request(
+                method, connection.base_url + url, timeout=self._timeout, headers=headers, **kwargs
+            )
         response = await _send_once(client, request)
         status = response.status_code
         if status == 401 and header and tokens.refreshable:
