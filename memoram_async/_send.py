@@ -30,6 +30,11 @@ from ._validation import is_loopback_host
 _NO_AUTH: Final = httpx.Auth()
 
 
+class ClientFailure(Exception):
+    """The httpx client raised something other than an httpx error (internal): an app's event
+    hook, auth or transport failed. The original exception is the ``__cause__``."""
+
+
 class UndocumentedSuccess(Exception):
     """A 2xx answer other than the documented one (internal): parsed by the retry loop."""
 
@@ -224,3 +229,7 @@ async def _send_once(client: httpx.AsyncClient, request: httpx.Request) -> httpx
     except httpx.HTTPStatusError as exc:
         # E.g. httpx's documented raise_for_status hook: the answer is still the answer.
         return exc.response
+    except httpx.HTTPError:
+        raise
+    except Exception as exc:
+        raise ClientFailure(type(exc).__name__) from exc

@@ -39,9 +39,10 @@ from ._operations import CREATE_TOKEN, Operation
 from ._options import Options
 from ._retry import is_retryable, may_have_been_processed, parse_retry_after, retry_delay
 from ._secret import Secret
-from ._send import Attempt, Connection, UndocumentedSuccess
+from ._send import Attempt, ClientFailure, Connection, UndocumentedSuccess
 from ._translate import (
     ErrorAnswer,
+    client_failure_error,
     closed_error,
     connection_error,
     shape_error,
@@ -187,6 +188,9 @@ class Session:
                     result = parse_other_success(op, other.response, parse)
             except ErrorAnswer as exc:
                 status, failure = exc.status, exc
+            except ClientFailure as exc:
+                # Not retried: an app's hook or transport that raised will raise again.
+                raise client_failure_error(op, path, exc, op.create or maybe_processed) from exc
             except httpx.TransportError as exc:
                 failure = exc
             except MemoramError as exc:

@@ -231,6 +231,22 @@ def connection_error(
     )
 
 
+def client_failure_error(
+    op: Operation, path: str, exc: BaseException, outcome_unknown: bool
+) -> APIConnectionError:
+    """The typed error for an httpx client that raised a non-httpx exception while sending."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    detail = clean_text(str(cause), 120)
+    kind = type(cause).__name__ + (f": {detail}" if detail else "")
+    return APIConnectionError(
+        f"{op.method} {path} failed inside the httpx client ({kind}); check the event hooks, "
+        "auth and transport of the http_client given to MemoramClient.",
+        method=op.method,
+        path=path,
+        outcome_unknown=outcome_unknown,
+    )
+
+
 def shape_error(
     op: Operation, path: str, what: str, status: int, outcome_unknown: bool
 ) -> APIResponseValidationError:

@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+import fake_api
 import httpx
 import pytest
-from fake_api import FakeAPI, credentials
+from fake_api import BASE_URL, FakeAPI, credentials
 
 import memoram_async
 from memoram_async import (
+    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     MemoramClient,
@@ -256,3 +258,22 @@ def test_too_large_over_loopback_names_size_and_limit(seam: str) -> None:
         assert not error.outcome_unknown
 
     _in_thread(scenario)
+
+
+async def test_a_hook_that_raises_something_else_is_a_typed_error() -> None:
+    """An app hook raising a non-httpx exception gives APIConnectionError naming it, not a crash."""
+    fake = FakeAPI()
+
+    async def broken_hook(response: httpx.Response) -> None:
+        raise KeyError("missing-field")
+
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(fake.handler), event_hooks={"response": [broken_hook]}
+    ) as theirs:
+        client = MemoramClient(api_key=fake_api.API_KEY, base_url=BASE_URL, http_client=theirs)
+        async with client:
+            with pytest.raises(APIConnectionError, match="KeyError") as info:
+                await client.list_access_requests()
+    assert "event hooks" in str(info.value)
+    assert isinstance(info.value.__cause__, Exception)
+    assert fake.token_requests == 1
