@@ -14,7 +14,6 @@ token only when none is valid; a refused token is replaced through :meth:`TokenM
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -24,11 +23,10 @@ from typing import Protocol
 
 import attrs
 
-from ._constants import LOGGER_NAME, TOKEN_REFRESH_MARGIN
+from ._constants import TOKEN_REFRESH_MARGIN
 from ._errors import ClientClosedError
+from ._log import log_expired_token
 from ._secret import Secret
-
-logger = logging.getLogger(LOGGER_NAME)
 
 
 @attrs.frozen
@@ -206,11 +204,7 @@ class TokenManager:
             # Expired on arrival by the server's own clocks: fetching again would only bring
             # another such token before every call. Use it until the server refuses it.
             self._refresh_at = math.inf
-            logger.warning(
-                "the developer token arrived already expired (expires_at is %.0f s before the "
-                "server's Date); using it until the server refuses it",
-                -lifetime,
-            )
+            log_expired_token(-lifetime)
         return grant.token
 
     def _fetch_done(self, task: asyncio.Task[Secret]) -> None:

@@ -1,7 +1,8 @@
-"""Debug log lines of the request path: statuses, paths, timings; never a header or a body.
+"""The SDK's log lines: statuses, paths, timings, counts; never a header, a body or a secret.
 
-Callers check ``logger.isEnabledFor(logging.DEBUG)`` first, so a disabled logger costs one
-cached lookup per attempt.
+Per-attempt lines are DEBUG, and callers check ``logger.isEnabledFor(logging.DEBUG)`` first, so
+a disabled logger costs one cached lookup per attempt. A WARNING is kept for what the app's
+operators should see (a server whose clocks disagree).
 """
 
 from __future__ import annotations
@@ -39,4 +40,13 @@ def log_retry(
         retries + 1,
         max_retries,
         cause,
+    )
+
+
+def log_expired_token(seconds_expired: float) -> None:
+    """A token arrived already expired by the server's own clocks; it is used anyway."""
+    logger.warning(
+        "the developer token arrived already expired (expires_at is %.0f s before the server's "
+        "Date); using it until the server refuses it",
+        seconds_expired,
     )

@@ -196,7 +196,8 @@ class Attempt:
             # The app's default Authorization (if any) is not for Memoram.
             request.headers.pop("Authorization", None)
         else:
-            header = await authorization(tokens)
+            # The cached header without a coroutine on the hot path; a fetch otherwise.
+            header = tokens.header() or await authorization(tokens)
             # Merged by build_request after the client's defaults, so ours win on conflict.
             headers = kwargs.pop("headers", None)
             if headers is None:
@@ -206,30 +207,27 @@ class Attempt:
             request = client.build_request(
                 method, connection.base_url + url, timeout=self._timeout, headers=headers, **kwargs
             )
-        response = await _send_once(client, request)
-        status = response.status_code
-        if status == 401 and header and tokens.refreshable:
+        replayed = False
+        while True:
+            try:
+                response = await client.send(request, auth=_NO_AUTH, follow_redirects=False)
+            except httpx.HTTPStatusError as exc:
+                # E.g. httpx's documented raise_for_status hook: the answer is still the answer.
+                response = exc.response
+            except httpx.HTTPError:
+                raise
+            except Exception as exc:
+                raise ClientFailure(type(exc).__name__) from exc
+            status = response.status_code
+            if status != 401 or replayed or not header or not tokens.refreshable:
+                break
             # The token was refused (revoked, or expired early): one replay with a new one.
             token = await tokens.refresh(header)
             request.headers["Authorization"] = "Bearer " + token.reveal()
-            response = await _send_once(client, request)
-            status = response.status_code
+            replayed = True
         self.answered = status
         if status == op.success:
             return response
         if 200 <= status < 300:
             raise UndocumentedSuccess(response)
         raise read_error(response, request)
-
-
-async def _send_once(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """One send through ``client``; a response hook that raised for the status gives the answer."""
-    try:
-        return await client.send(request, auth=_NO_AUTH, follow_redirects=False)
-    except httpx.HTTPStatusError as exc:
-        # E.g. httpx's documented raise_for_status hook: the answer is still the answer.
-        return exc.response
-    except httpx.HTTPError:
-        raise
-    except Exception as exc:
-        raise ClientFailure(type(exc).__name__) from exc

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -101,12 +100,11 @@ def _body_text(response: httpx.Response) -> tuple[object, object]:
     return None, None
 
 
-def read_error(
-    response: httpx.Response, request: httpx.Request, redact: Iterable[str] | None = None
-) -> ErrorAnswer:
-    """The details of an error answer; never fails on an odd (or unread) body."""
+def read_error(response: httpx.Response, request: httpx.Request) -> ErrorAnswer:
+    """The details of an error answer to ``request``, with every secret it sent redacted;
+    never fails on an odd (or unread) body."""
     message, code = _body_text(response)
-    secrets = tuple(sent_secrets(request) if redact is None else redact)
+    secrets = tuple(sent_secrets(request))
     headers = response.headers
     limit = None
     if response.status_code == 413 and isinstance(message, str):
