@@ -21,15 +21,19 @@ from memoram_async import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    EventLoopError,
     MemoramClient,
     NotFoundError,
     RequestTooLargeError,
+    ValidationError,
 )
 from memoram_async._auth import TokenGrant, TokenManager
 from memoram_async._errors import error_class_for_status
+from memoram_async._memory_wire import create_fields, next_cursor_of, update_fields
 from memoram_async._operations import CREATE_MEMORY, CREATE_TOKEN, GET_MEMORY
+from memoram_async._options import NOT_GIVEN
 from memoram_async._secret import Secret
-from memoram_async._send import bypasses_env_proxies
+from memoram_async._send import Connection, bypasses_env_proxies
 from memoram_async._translate import read_error, status_error, status_hint
 from memoram_async.local import LocalServer
 
@@ -277,3 +281,65 @@ async def test_a_hook_that_raises_something_else_is_a_typed_error() -> None:
     assert "event hooks" in str(info.value)
     assert isinstance(info.value.__cause__, Exception)
     assert fake.token_requests == 1
+
+
+@pytest.mark.parametrize("value", ["", 5, ["c"]])
+def test_a_next_cursor_that_is_not_text_is_a_broken_answer(value: object) -> None:
+    """A page's next_cursor must be a non-empty str or null; anything else is refused."""
+    with pytest.raises(ValueError, match="next_cursor"):
+        next_cursor_of(value)
+    assert next_cursor_of(None) is None
+    assert next_cursor_of("c2") == "c2"
+
+
+def test_update_fields_checks_before_sending() -> None:
+    """An update with nothing to change, or a title that is not text, is refused up front."""
+    unset: dict[str, Any] = dict.fromkeys(
+        ("content", "title", "summary", "tags", "importance", "confidence", "source"), NOT_GIVEN
+    )
+    with pytest.raises(ValidationError, match="at least one field"):
+        update_fields(**unset)
+    with pytest.raises(ValidationError, match="title must be a str"):
+        update_fields(**{**unset, "title": 3})
+    assert update_fields(**{**unset, "tags": [], "importance": 2}) == {
+        "tags": [],
+        "importance": 2.0,
+    }
+
+
+def test_create_fields_leave_out_what_was_not_given() -> None:
+    """A create sends only the optional fields given, checked."""
+    none: dict[str, Any] = {
+        "title": None,
+        "summary": None,
+        "tags": (),
+        "importance": None,
+        "confidence": None,
+        "source": None,
+    }
+    assert create_fields(**none) == {}
+    assert create_fields(**{**none, "title": "t", "confidence": 1}) == {
+        "title": "t",
+        "confidence": 1.0,
+    }
+    with pytest.raises(ValidationError, match="confidence"):
+        create_fields(**{**none, "confidence": 2})
+
+
+def test_a_connection_is_bound_to_its_first_event_loop() -> None:
+    """The same Connection used from a second asyncio.run() raises EventLoopError naming it."""
+    connection = Connection(
+        base_url="http://127.0.0.1:9/api/v1",
+        timeout=httpx.Timeout(1.0),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200)),
+        http_client=None,
+    )
+
+    async def use() -> None:
+        connection.client()
+
+    asyncio.run(use())
+    with pytest.raises(EventLoopError, match=r"event loop .*asyncio\.run\(\)"):
+        asyncio.run(use())
+    asyncio.run(connection.aclose())  # another loop: the pool is dropped, nothing raised
+    assert connection.closed
