@@ -3,10 +3,14 @@
 Layers, outermost first::
 
     Session.call          retry loop; turns every lower-layer failure into a MemoramError
-      asyncio_detailed    the generated operation (builds the request, parses a 2xx body)
-        Attempt.request   builds and sends the request once per attempt (_send.py), with the
-                          bearer token and one replay after a 401 (_auth.py)
+      asyncio_detailed    the generated operation (its arguments, the documented 2xx body)
+        Attempt.request   builds the request on the chosen client and sends it once
+                          (_send.py), with the bearer token of _auth.py, replayed once with
+                          a new token after a 401
           httpx client    the app's http_client, or the SDK's own (with transport= if given)
+
+Errors are translated by _translate.py (pure), text redacted by _redact.py, lines logged by
+_log.py.
 
 Generated parsing only ever sees the documented success status. Another 2xx is read here with
 the documented model; whatever either raises on a broken body is an APIResponseValidationError.
