@@ -28,12 +28,14 @@ from ._errors import (
     ClientClosedError,
     ConflictError,
     DecryptionError,
+    EventLoopError,
     InternalServerError,
     InvalidKeyError,
     MemoramError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTooLargeError,
     UnknownAccessStatusError,
     UnprocessableEntityError,
     ValidationError,
@@ -46,9 +48,10 @@ from ._models import (
     ReencryptionResult,
     Tag,
 )
+from ._options import NOT_GIVEN
 from ._pagination import MemoryIterator
 from ._secret import Secret
-from ._user import NOT_GIVEN, UserMemories
+from ._user import UserMemories
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -69,6 +72,7 @@ __all__ = [
     "ConflictError",
     "Credentials",
     "DecryptionError",
+    "EventLoopError",
     "InternalServerError",
     "InvalidKeyError",
     "MemoramClient",
@@ -79,6 +83,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ReencryptionResult",
+    "RequestTooLargeError",
     "Secret",
     "Tag",
     "UnknownAccessStatusError",

@@ -3,7 +3,12 @@
 The deadline of a token lives on the monotonic clock. Its lifetime is read from the server's
 own clock (``expires_at`` minus the ``Date`` header of the same answer), so a local clock that
 is minutes or hours off changes nothing. A token is refreshed 60 s before it expires, or at half
-its lifetime when that is sooner.
+its lifetime when that is sooner. A token that arrives already expired by those clocks (a
+server whose clocks disagree) is kept until the server refuses it, with one warning, rather than
+fetched again before every call.
+
+:func:`authorization` is the per-request half: the ``Authorization`` value to send, fetching a
+token only when none is valid; a refused token is replaced through :meth:`TokenManager.refresh`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import attrs
 
 from ._constants import TOKEN_REFRESH_MARGIN
 from ._errors import ClientClosedError
+from ._log import log_expired_token
 from ._secret import Secret
 
 
@@ -192,7 +198,13 @@ class TokenManager:
         lifetime = token_lifetime(grant.expires_at, grant.server_date, self._wall())
         self._token = grant.token
         self._header = "Bearer " + grant.token.reveal()
-        self._refresh_at = now + refresh_delay(lifetime)
+        if lifetime > 0:
+            self._refresh_at = now + refresh_delay(lifetime)
+        else:
+            # Expired on arrival by the server's own clocks: fetching again would only bring
+            # another such token before every call. Use it until the server refuses it.
+            self._refresh_at = math.inf
+            log_expired_token(-lifetime)
         return grant.token
 
     def _fetch_done(self, task: asyncio.Task[Secret]) -> None:
@@ -201,3 +213,11 @@ class TokenManager:
         if not task.cancelled():
             # Marks the exception as retrieved even when every waiter went away.
             task.exception()
+
+
+async def authorization(tokens: TokenSource) -> str:
+    """The ``Authorization`` value for one request: the cached header, or a token fetched now."""
+    header = tokens.header()
+    if header is None:
+        header = "Bearer " + (await tokens.get()).reveal()
+    return header

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -16,13 +15,8 @@ from memoram_api.api.access_management import (
 )
 from memoram_api.types import Response
 
-from ._constants import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-)
+from ._config import check_flags, resolve_settings
+from ._constants import DEFAULT_MAX_RETRIES
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -36,7 +30,6 @@ from ._errors import (
     UnknownAccessStatusError,
     ValidationError,
 )
-from ._http import Options, Session
 from ._models import (
     AccessRequest,
     AccessRequestStatus,
@@ -52,19 +45,12 @@ from ._operations import (
     GET_ACCESS_REQUEST,
     LIST_ACCESS_REQUESTS,
 )
+from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_options
 from ._retry import poll_delay
 from ._secret import Secret
-from ._user import NOT_GIVEN, NotGiven, UserMemories, idempotency_key
-from ._validation import (
-    check_api_key,
-    check_base_url,
-    check_id,
-    check_max_retries,
-    check_reason,
-    check_seconds,
-    check_secret_text,
-    check_timeout,
-)
+from ._session import Session
+from ._user import UserMemories
+from ._validation import check_id, check_reason, check_seconds, check_secret_text
 
 # wait_for_approval may wait for a person: up to a week is allowed.
 _MAX_APPROVAL_WAIT: Final = 7 * 24 * 3600.0
@@ -74,26 +60,14 @@ _MIN_POLL_ATTEMPT: Final = 0.05
 _MAX_POLL_ATTEMPT: Final = 30.0
 
 
-def updated_options(
-    options: Options,
-    timeout: float | httpx.Timeout | NotGiven,
-    max_retries: int | NotGiven,
-) -> Options:
-    """``options`` with the given settings replaced (checked)."""
-    return Options(
-        max_retries=options.max_retries
-        if max_retries is NOT_GIVEN
-        else check_max_retries(max_retries),
-        timeout=options.timeout if timeout is NOT_GIVEN else check_timeout(timeout).as_dict(),
-    )
-
-
 class MemoramClient:
     """The async client of the Memoram API.
 
     Constructing it sends nothing; the developer token is fetched at the first call, refreshed
     before it expires, and shared by every concurrent call. Use it as an async context manager,
-    or call :meth:`aclose` when done.
+    or call :meth:`aclose` when done. It belongs to the event loop it first runs on: use from
+    another loop raises :class:`EventLoopError` (one client per loop, or ``async with`` in each
+    ``asyncio.run()``).
 
     ```python
     async with MemoramClient() as client:  # MEMORAM_API_KEY from the environment
@@ -110,8 +84,14 @@ class MemoramClient:
         timeout: Seconds, or an ``httpx.Timeout``, for each attempt. Defaults to 30 s (5 s to
             connect), or to ``http_client``'s timeout when one is given.
         max_retries: Retries after a transient failure (0 to 20).
-        http_client: Your own ``httpx.AsyncClient`` to send through (its pool, proxies and TLS
-            settings). It is not changed and not closed by this client.
+        http_client: Your own ``httpx.AsyncClient`` to send through. Each request is built with
+            its ``build_request`` and sent once with its ``send``: its event hooks run (a hook
+            raising ``httpx.HTTPStatusError`` still gives the typed error, retries and the 401
+            refresh), its pool, limits, proxies, TLS, HTTP/2, transport and timeout are used, and
+            its default headers, params and cookies are sent (the SDK's ``Authorization``,
+            ``Content-Type`` and ``Idempotency-Key`` win on conflict). Its ``auth=`` and
+            ``base_url`` are not used for Memoram requests. It is not changed and not closed by
+            this client; a closed one is an ``APIConnectionError`` before anything is sent.
         transport: An ``httpx`` async transport, e.g. ``httpx.MockTransport`` in tests.
         encryption: Encrypt content on this side (default). Turn it off only for a server that
             encrypts itself: content then travels and is stored as given.
@@ -140,53 +120,32 @@ class MemoramClient:
         idempotent_creates: bool = False,
         allow_insecure_http: bool = False,
     ) -> None:
-        for name, flag in (
-            ("encryption", encryption),
-            ("idempotent_creates", idempotent_creates),
-            ("allow_insecure_http", allow_insecure_http),
-        ):
-            if not isinstance(flag, bool):
-                raise ValidationError(f"{name} must be True or False")
-        fixed_token: Secret | None = None
-        key: Secret | None = None
-        if token is not None:
-            if api_key is not None:
-                raise ValidationError("pass api_key or token, not both")
-            fixed_token = check_secret_text(token, "token")
-        else:
-            raw_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-            if raw_key is None or raw_key == "":
-                raise ValidationError(
-                    f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
-                    "(or pass token= with a developer JWT)"
-                )
-            key = check_api_key(raw_key)
-        url = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        url = check_base_url(url, allow_insecure_http=allow_insecure_http)
-        if http_client is not None and transport is not None:
-            raise ValidationError("pass http_client or transport, not both")
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ValidationError("http_client must be an httpx.AsyncClient")
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise ValidationError("transport must be an httpx.AsyncBaseTransport")
-        if timeout is NOT_GIVEN:
-            theirs = http_client.timeout if http_client is not None else None
-            # Their client's timeout, unless it leaves a phase unbounded: then our default.
-            bounded = theirs is not None and None not in theirs.as_dict().values()
-            checked_timeout = check_timeout(theirs if bounded else DEFAULT_TIMEOUT)
-        else:
-            checked_timeout = check_timeout(timeout)
-        self._options = Options(max_retries=check_max_retries(max_retries))
+        check_flags(
+            encryption=encryption,
+            idempotent_creates=idempotent_creates,
+            allow_insecure_http=allow_insecure_http,
+        )
+        settings = resolve_settings(
+            api_key=api_key,
+            base_url=base_url,
+            token=token,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            transport=transport,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._options = Options(max_retries=settings.max_retries)
         self._encrypt = encryption
         self._session = Session(
-            base_url=url,
-            api_key=key,
-            token=fixed_token,
-            timeout=checked_timeout,
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            token=settings.token,
+            timeout=settings.timeout,
             transport=transport,
             http_client=http_client,
             idempotent_creates=idempotent_creates,
-            token_retries=self._options.max_retries,
+            token_retries=settings.max_retries,
         )
 
     def __repr__(self) -> str:
@@ -245,7 +204,14 @@ class MemoramClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connections (never a user's own ``http_client``). Safe to call twice."""
+        """Close the connections (never a user's own ``http_client``). Safe to call twice.
+
+        From another event loop than the client's (e.g. after its ``asyncio.run()`` ended), the
+        connections of that loop are dropped rather than closed.
+
+        Raises:
+            MemoramError: Only this (``ClientClosedError`` when closing the pool failed).
+        """
         await self._session.aclose()
 
     def user(self, credentials: Credentials) -> UserMemories:

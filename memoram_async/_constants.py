@@ -35,3 +35,4 @@ DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 100
 
 LOGGER_NAME: Final = "memoram_async"
+USER_AGENT: Final = "memoram-async"

@@ -4,6 +4,7 @@
     ├── ValidationError (also ValueError)        bad input, found before anything is sent
     │   └── InvalidKeyError                      an encryption key that is not 16/24/32 bytes of hex
     ├── ClientClosedError (also RuntimeError)    the client was used after aclose()
+    ├── EventLoopError (also RuntimeError)       the client was used from another event loop
     ├── DecryptionError                          content that is not a valid envelope for this user
     ├── AccessDeniedError                        the user rejected or revoked the access request
     ├── ApprovalTimeoutError (also TimeoutError) wait_for_approval() ran out of time
@@ -18,6 +19,7 @@
         │   └── ApprovalPendingError             403 for credentials of a pending request
         ├── NotFoundError                        404
         ├── ConflictError                        409
+        ├── RequestTooLargeError                 413
         ├── UnprocessableEntityError             422
         ├── RateLimitError                       429
         └── InternalServerError                  5xx
@@ -67,6 +69,15 @@ class InvalidKeyError(ValidationError):
 
 class ClientClosedError(MemoramError, RuntimeError):
     """The client was used after it was closed."""
+
+
+class EventLoopError(MemoramError, RuntimeError):
+    """The client was used from an event loop other than the one it first ran on.
+
+    Its connections and token fetches belong to that first loop (for example an earlier
+    ``asyncio.run()``); use one client per event loop, or ``async with MemoramClient()`` inside
+    each ``asyncio.run()``.
+    """
 
 
 class DecryptionError(MemoramError):
@@ -264,6 +275,42 @@ class ConflictError(APIStatusError):
     default_hint = "Use a fresh idempotency key for a different request."
 
 
+class RequestTooLargeError(APIStatusError):
+    """413: the request body is larger than the server accepts; nothing was stored.
+
+    Attributes:
+        sent_bytes: The size of the request body that was sent, in bytes.
+        limit_bytes: The largest body the server accepts, when it said (else None).
+    """
+
+    default_hint = "Send less content (or split it into several memories)."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status_code: int = 413,
+        request_id: str | None = None,
+        error_code: str | None = None,
+        outcome_unknown: bool = False,
+        sent_bytes: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            method=method,
+            path=path,
+            status_code=status_code,
+            request_id=request_id,
+            error_code=error_code,
+            outcome_unknown=outcome_unknown,
+        )
+        self.sent_bytes = sent_bytes
+        self.limit_bytes = limit_bytes
+
+
 class UnprocessableEntityError(APIStatusError):
     """422: the server understood the request but cannot process it."""
 
@@ -315,6 +362,7 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    413: RequestTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
 }

@@ -20,7 +20,6 @@ from uuid import UUID
 
 import attrs
 import httpx
-from memoram_api.types import Response
 
 
 class ResponseShapeError(ValueError):
@@ -285,29 +284,15 @@ def first_problem(body: object, schema: str, path: str = "") -> ResponseShapeErr
     return None
 
 
-def _raw_body(exc: BaseException) -> bytes | None:
-    """The answer's body, from the frames the error went through (generated parsing, or our
-    parse callback): both hold the response as a local named ``response``."""
-    tb = exc.__traceback__
-    while tb is not None:
-        response = tb.tb_frame.f_locals.get("response")
-        if isinstance(response, Response):
-            return response.content
-        if isinstance(response, httpx.Response):
-            try:
-                return response.content
-            except httpx.ResponseNotRead:
-                return None
-        tb = tb.tb_next
-    return None
-
-
-def locate_shape_error(exc: BaseException, operation_id: str | None = None) -> ResponseShapeError:
+def locate_shape_error(
+    exc: BaseException, operation_id: str | None = None, body: bytes | None = None
+) -> ResponseShapeError:
     """Where a body that could not be read went wrong, as a :class:`ResponseShapeError`.
 
     Args:
         exc: What reading the body raised (generated parsing or our conversion).
         operation_id: The operation whose answer it was (``"listMemories"``).
+        body: The answer's raw body, when it was read.
 
     Returns:
         The first broken field of the raw body (when the body can be found and the operation
@@ -315,7 +300,6 @@ def locate_shape_error(exc: BaseException, operation_id: str | None = None) -> R
         only the exception's type. Its ``str()`` never holds a value of the body.
     """
     schema = OPERATION_SHAPES.get(operation_id or "")
-    body = _raw_body(exc)
     located: ResponseShapeError | None = None
     if isinstance(exc, httpx.DecodingError):
         located = ResponseShapeError(
@@ -337,8 +321,3 @@ def locate_shape_error(exc: BaseException, operation_id: str | None = None) -> R
             exc if isinstance(exc, ResponseShapeError) else ResponseShapeError(type(exc).__name__)
         )
     return located.at(operation_id) if operation_id else located
-
-
-def describe_shape_error(exc: BaseException, operation_id: str | None = None) -> str:
-    """:func:`locate_shape_error` in words, for an ``APIResponseValidationError`` message."""
-    return str(locate_shape_error(exc, operation_id))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import enum
-import os
-from typing import Any, Final, Literal
+from typing import Any, Final
 from uuid import UUID
 
 import httpx
@@ -18,22 +15,28 @@ from memoram_api.api.memory_management import (
     update_memory,
 )
 from memoram_api.api.memory_tag_management import get_tag, list_tags
-from memoram_api.types import UNSET, Response
+from memoram_api.types import Response
 
-from ._crypto import Keyring, is_envelope
-from ._errors import DecryptionError, NotFoundError, ValidationError
-from ._http import Options, Session
+from ._constants import DEFAULT_PAGE_SIZE
+from ._crypto import Keyring
+from ._errors import ValidationError
+from ._memory_wire import (
+    create_fields,
+    list_query,
+    parse_deleted,
+    parse_page,
+    parse_tag,
+    parse_tags,
+    read_memory,
+    update_fields,
+    written_memory,
+)
 from ._models import (
     Credentials,
     Memory,
     ReencryptionResult,
     Tag,
-    blob_id,
     expect,
-    list_of,
-    memory_from_api,
-    stored_content,
-    tag_from_api,
 )
 from ._operations import (
     CREATE_MEMORY,
@@ -44,34 +47,13 @@ from ._operations import (
     LIST_TAGS,
     UPDATE_MEMORY,
 )
+from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_options
 from ._pagination import MemoryIterator, Page
-from ._validation import (
-    check_content,
-    check_encodable,
-    check_id,
-    check_optional_text,
-    check_page_size,
-    check_score,
-    check_tags,
-)
+from ._rotation import StoredReader, check_concurrency, reencrypt_all
+from ._session import Session
+from ._validation import check_content, check_id
 
 _REENCRYPT_CONCURRENCY: Final = 8
-
-
-class _NotGiven(enum.Enum):
-    NOT_GIVEN = "NOT_GIVEN"
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = _NotGiven.NOT_GIVEN
-NotGiven = Literal[_NotGiven.NOT_GIVEN]
-
-
-def _text_or_unset(value: str | None, name: str) -> Any:
-    checked = check_optional_text(value, name)
-    return UNSET if checked is None else checked
 
 
 class UserMemories:
@@ -120,8 +102,6 @@ class UserMemories:
         Raises:
             ValidationError: A bad timeout or retry count.
         """
-        from ._client import updated_options  # an import cycle otherwise
-
         options = updated_options(self._options, timeout, max_retries)
         return UserMemories(self._session, options, self._credentials, encrypt=self._encrypt)
 
@@ -164,33 +144,27 @@ class UserMemories:
         content = check_content(content)
         credentials = self._credentials
         user_id = credentials.user_id
-        # The common call passes no optional field: skip their checks then (a hot path).
+        optional = create_fields(
+            title=title,
+            summary=summary,
+            tags=tags,
+            importance=importance,
+            confidence=confidence,
+            source=source,
+        )
         body = api.CreateMemoryRequest(
             user_id=user_id,
             memory_key=credentials.memory_key.reveal(),
             # Encrypted once, before the retry loop: every attempt sends the same envelope.
             content=self._keyring.encrypt(content, self._user_text) if self._encrypt else content,
-            title=UNSET if title is None else _text_or_unset(title, "title"),
-            summary=UNSET if summary is None else _text_or_unset(summary, "summary"),
-            tags=list(check_tags(tags)) if tags else UNSET,
-            importance=UNSET if importance is None else _score_or_unset(importance, "importance"),
-            confidence=UNSET
-            if confidence is None
-            else _score_or_unset(confidence, "confidence", unit=True),
-            source=UNSET if source is None else _text_or_unset(source, "source"),
+            **optional,
         )
-
-        def parse(response: Response[Any]) -> Memory:
-            blob = response.parsed
-            if type(blob) is not api.MemoryBlobResponse:
-                blob = expect(blob, api.MemoryBlobResponse, "a memory")
-            return memory_from_api(blob, user_id=user_id, content=content)
 
         return await self._session.call(
             CREATE_MEMORY,
             create_memory.asyncio_detailed,
             {"body": body, "idempotency_key": idempotency_key()},
-            parse,
+            lambda response: written_memory(response, user_id, content),
             self._options,
         )
 
@@ -218,7 +192,7 @@ class UserMemories:
         tags: tuple[str, ...] | list[str] | None = None,
         search: str | None = None,
         min_importance: float | None = None,
-        page_size: int = 50,
+        page_size: int = DEFAULT_PAGE_SIZE,
         strict: bool = True,
     ) -> MemoryIterator:
         """Every memory of the user (newest first), decrypted, fetched page by page.
@@ -241,37 +215,25 @@ class UserMemories:
         Raises:
             ValidationError: Bad arguments.
         """
-        query: dict[str, Any] = {
-            "user_id": self._credentials.user_id,
-            "limit": check_page_size(page_size),
-        }
-        if tags is not None:
-            query["tags"] = ",".join(check_tags(tags))
-        if search is not None:
-            query["search_query"] = check_optional_text(search, "search")
-        if min_importance is not None:
-            query["importance"] = check_score(min_importance, "min_importance")
+        query = list_query(
+            self._credentials.user_id,
+            tags=tags,
+            search=search,
+            min_importance=min_importance,
+            page_size=page_size,
+        )
         if not isinstance(strict, bool):
             raise ValidationError("strict must be True or False")
         return MemoryIterator(lambda cursor: self._page(query, cursor), strict=strict)
 
     async def _page(self, query: dict[str, Any], cursor: str | None) -> Page:
-        def parse(response: Response[Any]) -> Page:
-            page = expect(response.parsed, api.MemoryBlobList, "a page of memories")
-            items: list[Memory | DecryptionError] = []
-            for blob in list_of(page.memory_blobs, "memoryBlobs"):
-                try:
-                    items.append(self._memory(expect(blob, api.MemoryBlob, "a memory")))
-                except DecryptionError as exc:
-                    items.append(exc)
-            next_cursor = page.next_cursor
-            if next_cursor is not None and (not isinstance(next_cursor, str) or not next_cursor):
-                raise ValueError("next_cursor is not a non-empty string or null")
-            return items, next_cursor
-
         kwargs = query if cursor is None else {**query, "cursor": cursor}
         return await self._session.call(
-            LIST_MEMORIES, list_memories.asyncio_detailed, kwargs, parse, self._options
+            LIST_MEMORIES,
+            list_memories.asyncio_detailed,
+            kwargs,
+            lambda response: parse_page(response, self._memory),
+            self._options,
         )
 
     async def update_memory(
@@ -307,25 +269,19 @@ class UserMemories:
             NotFoundError: No such memory for this user.
         """
         memory_id = check_id(memory_id, "memory_id")
-        fields: dict[str, Any] = {}
+        sent: str | NotGiven = NOT_GIVEN
         if content is not NOT_GIVEN:
             plain = check_content(content)
-            fields["content"] = (
-                self._keyring.encrypt(plain, self._user_text) if self._encrypt else plain
-            )
-        for name, value in (("title", title), ("summary", summary), ("source", source)):
-            if value is not NOT_GIVEN:
-                if not isinstance(value, str):
-                    raise ValidationError(f"{name} must be a str (use '' to clear it)")
-                fields[name] = check_encodable(value, name)
-        if tags is not NOT_GIVEN:
-            fields["tags"] = list(check_tags(tags))
-        if importance is not NOT_GIVEN:
-            fields["importance"] = _required_score(importance, "importance")
-        if confidence is not NOT_GIVEN:
-            fields["confidence"] = _required_score(confidence, "confidence", unit=True)
-        if not fields:
-            raise ValidationError("update_memory() needs at least one field to change")
+            sent = self._keyring.encrypt(plain, self._user_text) if self._encrypt else plain
+        fields = update_fields(
+            content=sent,
+            title=title,
+            summary=summary,
+            tags=tags,
+            importance=importance,
+            confidence=confidence,
+            source=source,
+        )
         return await self._update(memory_id, fields, None if content is NOT_GIVEN else content)
 
     async def _update(self, memory_id: str, fields: dict[str, Any], content: str | None) -> Memory:
@@ -335,16 +291,11 @@ class UserMemories:
             **fields,
         )
         user_id = self._credentials.user_id
-
-        def parse(response: Response[Any]) -> Memory:
-            blob = expect(response.parsed, api.MemoryBlobResponse, "a memory")
-            return memory_from_api(blob, user_id=user_id, content=content)
-
         return await self._session.call(
             UPDATE_MEMORY,
             update_memory.asyncio_detailed,
             {"blob_id": memory_id, "body": body},
-            parse,
+            lambda response: written_memory(response, user_id, content),
             self._options,
             f"/memory-blobs/{memory_id}",
         )
@@ -357,15 +308,11 @@ class UserMemories:
             NotFoundError: No such memory for this user (for example, already deleted).
         """
         memory_id = check_id(memory_id, "memory_id")
-
-        def parse(response: Response[Any]) -> None:
-            expect(response.parsed, api.DeleteMemoryResponse, "a deletion result")
-
         await self._session.call(
             DELETE_MEMORY,
             delete_memory.asyncio_detailed,
             {"blob_id": memory_id, "user_id": self._credentials.user_id},
-            parse,
+            parse_deleted,
             self._options,
             f"/memory-blobs/{memory_id}",
         )
@@ -375,17 +322,11 @@ class UserMemories:
     async def list_tags(self) -> list[Tag]:
         """All tags of the user."""
 
-        def parse(response: Response[Any]) -> list[Tag]:
-            tag_list = expect(response.parsed, api.TagList, "a list of tags")
-            return [
-                tag_from_api(expect(t, api.Tag, "a tag")) for t in list_of(tag_list.items, "items")
-            ]
-
         return await self._session.call(
             LIST_TAGS,
             list_tags.asyncio_detailed,
             {"user_id": self._credentials.user_id},
-            parse,
+            parse_tags,
             self._options,
         )
 
@@ -397,15 +338,11 @@ class UserMemories:
             NotFoundError: No such tag for this user.
         """
         tag_id = check_id(tag_id, "tag_id")
-
-        def parse(response: Response[Any]) -> Tag:
-            return tag_from_api(expect(response.parsed, api.Tag, "a tag"))
-
         return await self._session.call(
             GET_TAG,
             get_tag.asyncio_detailed,
             {"tag_id": tag_id, "user_id": self._credentials.user_id},
-            parse,
+            parse_tag,
             self._options,
             f"/tags/{tag_id}",
         )
@@ -433,92 +370,19 @@ class UserMemories:
         """
         if not self._encrypt:
             raise ValidationError("reencrypt_memories() needs a client with encryption on")
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
-            raise ValidationError("concurrency must be an int")
-        if not 1 <= concurrency <= 32:
-            raise ValidationError("concurrency must be between 1 and 32")
-        query: dict[str, Any] = {"user_id": self._credentials.user_id, "limit": 100}
-        limit = asyncio.Semaphore(concurrency)
-        scanned = rewritten = 0
-        failed: list[str] = []
-        skipped: list[str] = []
+        concurrency = check_concurrency(concurrency)
+        reader = StoredReader(self._session, self._options, self._credentials.user_id)
 
-        async def rewrite(memory_id: str, listed: str, envelope: str) -> None:
-            # The API has no conditional update: read the memory again just before writing, so
-            # content someone changed since the listing is not overwritten with the old text
-            # (this narrows the race to the time between the two requests).
-            async with limit:
-                try:
-                    if await self._stored(memory_id) != listed:
-                        skipped.append(memory_id)
-                        return
-                    await self._update(memory_id, {"content": envelope}, None)
-                except NotFoundError:  # deleted meanwhile: nothing left to rewrite
-                    skipped.append(memory_id)
-                    return
-            nonlocal rewritten
-            rewritten += 1
+        async def rewrite(memory_id: str, envelope: str) -> None:
+            await self._update(memory_id, {"content": envelope}, None)
 
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            raw, cursor = await self._raw_page(query, cursor)
-            jobs = []
-            for memory_id, stored in raw:
-                scanned += 1
-                try:
-                    if not is_envelope(stored):
-                        raise DecryptionError("not an envelope", memory_id=memory_id)
-                    if not self._keyring.needs_reencryption(stored):
-                        continue
-                    fresh = self._keyring.reencrypt(stored, self._user_text, memory_id=memory_id)
-                except DecryptionError:
-                    failed.append(memory_id)
-                    continue
-                jobs.append(rewrite(memory_id, stored, fresh))
-            # Every update is awaited before any error is raised: none is left running.
-            outcomes = await asyncio.gather(*jobs, return_exceptions=True)
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
-            if cursor is None or cursor in seen:
-                break
-            seen.add(cursor)
-        return ReencryptionResult(
-            scanned=scanned,
-            reencrypted=rewritten,
-            failed_ids=tuple(failed),
-            skipped_ids=tuple(skipped),
-        )
-
-    async def _stored(self, memory_id: str) -> str:
-        """A memory's content as stored (an envelope), without decrypting it."""
-        return await self._session.call(
-            GET_MEMORY,
-            get_memory.asyncio_detailed,
-            {"blob_id": memory_id, "user_id": self._credentials.user_id},
-            lambda response: stored_content(expect(response.parsed, api.MemoryBlob, "a memory")),
-            self._options,
-            f"/memory-blobs/{memory_id}",
-        )
-
-    async def _raw_page(
-        self, query: dict[str, Any], cursor: str | None
-    ) -> tuple[list[tuple[str, str]], str | None]:
-        def parse(response: Response[Any]) -> tuple[list[tuple[str, str]], str | None]:
-            page = expect(response.parsed, api.MemoryBlobList, "a page of memories")
-            raw = []
-            for item in list_of(page.memory_blobs, "memoryBlobs"):
-                blob = expect(item, api.MemoryBlob, "a memory")
-                raw.append((blob_id(blob), stored_content(blob)))
-            next_cursor = page.next_cursor
-            if next_cursor is not None and (not isinstance(next_cursor, str) or not next_cursor):
-                raise ValueError("next_cursor is not a non-empty string or null")
-            return raw, next_cursor
-
-        kwargs = query if cursor is None else {**query, "cursor": cursor}
-        return await self._session.call(
-            LIST_MEMORIES, list_memories.asyncio_detailed, kwargs, parse, self._options
+        return await reencrypt_all(
+            self._keyring,
+            self._user_text,
+            read_page=reader.page,
+            read_stored=reader.stored,
+            write=rewrite,
+            concurrency=concurrency,
         )
 
     # -- conversion --------------------------------------------------------------------------
@@ -527,34 +391,5 @@ class UserMemories:
         return self._memory(expect(response.parsed, api.MemoryBlob, "a memory"))
 
     def _memory(self, blob: api.MemoryBlob) -> Memory:
-        memory_id = blob_id(blob)
-        stored = stored_content(blob)
-        content = (
-            self._keyring.decrypt(stored, self._user_text, memory_id=memory_id)
-            if self._encrypt
-            else stored
-        )
-        return memory_from_api(blob, user_id=self._credentials.user_id, content=content)
-
-
-def idempotency_key() -> str:
-    """A random (version 4) UUID as text, about twice as fast as ``str(uuid.uuid4())``."""
-    bits = int.from_bytes(os.urandom(16)) & _UUID4_MASK | _UUID4_MARK
-    h = bits.to_bytes(16).hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-_UUID4_MASK: Final = 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF
-_UUID4_MARK: Final = 0x00000000_0000_4000_8000_000000000000
-
-
-def _score_or_unset(value: object, name: str, *, unit: bool = False) -> Any:
-    checked = check_score(value, name, unit=unit)
-    return UNSET if checked is None else checked
-
-
-def _required_score(value: object, name: str, *, unit: bool = False) -> float:
-    checked = check_score(value, name, unit=unit)
-    if checked is None:
-        raise ValidationError(f"{name} must be a number")
-    return checked
+        keyring = self._keyring if self._encrypt else None
+        return read_memory(blob, keyring, self._user_text, self._credentials.user_id)

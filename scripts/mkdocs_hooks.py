@@ -25,6 +25,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 # Hand-written pages in docs/, after the guide, with their navigation titles.
 MORE_PAGES = [
+    {"Architecture": "architecture.md"},
     {"The encryption envelope": "encryption.md"},
     {"Regenerating the client": "regenerating.md"},
     {"The tolerant reader": "tolerant-reader.md"},

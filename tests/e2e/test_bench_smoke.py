@@ -45,8 +45,10 @@ def test_quick_bench_writes_every_section_to_the_given_output_only(tmp_path: Pat
     target_rows = [
         line for line in summary.splitlines() if line.startswith("| ") and "|---" not in line
     ][1:]
-    assert len(target_rows) == 4 + 6 + 2 + 1 + 1
+    # Per-call: 2 seams x 2 encryption settings x create/get; loopback: 4 variants x 3 levels.
+    assert len(target_rows) == 8 + 12 + 2 + 1 + 1
     assert all(row.rstrip(" |").endswith(("✅", "❌")) for row in target_rows)
-    assert "(c) memoram_async, encryption off" in report
+    assert "(c) memoram_async `transport=`, encryption off" in report
+    assert "(e) memoram_async `http_client=`, encryption off" in report
     assert "/auth/token` requests per burst | 1 (1-1)" in report
     assert _file_state(committed) == before

@@ -40,7 +40,6 @@ CONTENT: Final = "Prefers window seats"
 # A value no message may ever show: it stands for a secret or the user's words.
 CANARY: Final = "canary-7f3a9c"
 FLOW_DEADLINE: Final = 60.0
-NEEDS_REQ: Final = "needs the request-path change (branch req)"
 
 Json = Any
 Rewrite = Callable[["Answer"], None]
@@ -579,7 +578,6 @@ OTHER_2XX: Final = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_REQ)
 @pytest.mark.parametrize("change", list(OTHER_2XX), ids=list(OTHER_2XX))
 async def test_the_whole_flow_accepts_another_2xx(
     change: str, proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]

@@ -28,6 +28,7 @@ from memoram_async import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTooLargeError,
     UnprocessableEntityError,
     UserMemories,
 )
@@ -152,9 +153,7 @@ EXPECTED_ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
-    # Declared in openapi.yaml for the local server's body limit; the plain APIStatusError until
-    # the SDK gets its own class for it (issue 12: RequestTooLargeError).
-    413: APIStatusError,
+    413: RequestTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
     500: InternalServerError,
