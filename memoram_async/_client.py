@@ -17,6 +17,7 @@ from memoram_api.types import Response
 
 from ._config import check_flags, resolve_settings
 from ._constants import DEFAULT_MAX_RETRIES
+from ._convert import access_request_from_api, credentials_from_api, expect, list_of
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -30,15 +31,7 @@ from ._errors import (
     UnknownAccessStatusError,
     ValidationError,
 )
-from ._models import (
-    AccessRequest,
-    AccessRequestStatus,
-    Credentials,
-    access_request_from_api,
-    credentials_from_api,
-    expect,
-    list_of,
-)
+from ._models import AccessRequest, AccessRequestStatus, Credentials
 from ._operations import (
     CREATE_ACCESS_REQUEST,
     GET_ACCESS_CREDENTIALS,

@@ -18,10 +18,11 @@ from memoram_api.api.memory_management import get_memory, list_memories
 from memoram_api.types import Response
 
 from ._constants import MAX_PAGE_SIZE
+from ._convert import blob_id, expect, list_of, stored_content
 from ._crypto import Keyring, is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
 from ._memory_wire import next_cursor_of
-from ._models import ReencryptionResult, blob_id, expect, list_of, stored_content
+from ._models import ReencryptionResult
 from ._operations import GET_MEMORY, LIST_MEMORIES
 from ._options import Options
 from ._session import Session

@@ -18,6 +18,7 @@ from memoram_api.api.memory_tag_management import get_tag, list_tags
 from memoram_api.types import Response
 
 from ._constants import DEFAULT_PAGE_SIZE
+from ._convert import expect
 from ._crypto import Keyring
 from ._errors import ValidationError
 from ._memory_wire import (
@@ -31,13 +32,7 @@ from ._memory_wire import (
     update_fields,
     written_memory,
 )
-from ._models import (
-    Credentials,
-    Memory,
-    ReencryptionResult,
-    Tag,
-    expect,
-)
+from ._models import Credentials, Memory, ReencryptionResult, Tag
 from ._operations import (
     CREATE_MEMORY,
     DELETE_MEMORY,
