@@ -19,7 +19,8 @@ from memoram_api.types import Response
 
 from ._constants import MAX_PAGE_SIZE
 from ._convert import blob_id, expect, list_of, stored_content
-from ._crypto import Keyring, is_envelope
+from ._crypto import Keyring
+from ._envelope import is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
 from ._memory_wire import next_cursor_of
 from ._models import ReencryptionResult

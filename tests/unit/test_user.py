@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from memoram_async import APIResponseValidationError, DecryptionError, Memory, NotFoundError
-from memoram_async._crypto import Keyring, envelope_key_version
+from memoram_async._crypto import Keyring
+from memoram_async._envelope import envelope_key_version
 from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 KEYRING = Keyring.from_hex(ENCRYPTION_KEY, 1)
