@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -64,13 +65,23 @@ def test_rotated_to_keeps_old_keys() -> None:
     assert sorted(merged.rotated_to(third).previous_keys) == [1, 2]
 
 
-def test_rotated_to_refuses_other_users_and_conflicting_keys() -> None:
-    """Another user's credentials, or one version with two keys, are refused."""
-    old = credentials()
-    with pytest.raises(ValidationError, match="same user"):
-        old.rotated_to(credentials(user_id="00000000-0000-0000-0000-000000000001"))
-    with pytest.raises(ValidationError, match="two different keys"):
-        old.rotated_to(credentials(key_version=1, encryption_key=OTHER_KEY))
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        pytest.param(
+            {}, {"user_id": "00000000-0000-0000-0000-000000000001"}, "same user", id="other-user"
+        ),
+        pytest.param({}, {"encryption_key": OTHER_KEY}, "two different keys", id="one-version"),
+        pytest.param(
+            {"key_version": 2, "encryption_key": OTHER_KEY}, {}, "newer credentials", id="swapped"
+        ),
+    ],
+)
+def test_rotated_to_refuses(old: dict[str, Any], new: dict[str, Any], message: str) -> None:
+    """Another user's credentials, one version with two keys, or old and new swapped (which
+    would move memories back to the old key) are refused."""
+    with pytest.raises(ValidationError, match=message):
+        credentials(**old).rotated_to(credentials(**new))
 
 
 def test_current_version_cannot_also_be_a_previous_key() -> None:
