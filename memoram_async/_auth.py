@@ -19,7 +19,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
 
 import attrs
 
@@ -64,23 +63,6 @@ def refresh_delay(lifetime: float, margin: float = TOKEN_REFRESH_MARGIN) -> floa
     if not math.isfinite(lifetime) or lifetime <= 0:
         return 0.0
     return lifetime - min(margin, lifetime / 2)
-
-
-class TokenSource(Protocol):
-    """Where the request flow gets the bearer token from."""
-
-    @property
-    def refreshable(self) -> bool:
-        """Whether :meth:`refresh` can produce a new token after a 401."""
-
-    def header(self) -> str | None:
-        """The Authorization value of a token valid now, or None when one must be fetched."""
-
-    async def get(self) -> Secret:
-        """A token that is valid now."""
-
-    async def refresh(self, failed_header: str) -> Secret:
-        """A token other than the one sent as ``failed_header``, which the server refused."""
 
 
 class FixedToken:
@@ -215,7 +197,7 @@ class TokenManager:
             task.exception()
 
 
-async def authorization(tokens: TokenSource) -> str:
+async def authorization(tokens: TokenManager | FixedToken) -> str:
     """The ``Authorization`` value for one request: the cached header, or a token fetched now."""
     header = tokens.header()
     if header is None:

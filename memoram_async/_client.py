@@ -16,7 +16,14 @@ from memoram_api.api.access_management import (
 from memoram_api.types import Response
 
 from ._config import check_flags, resolve_settings
-from ._constants import DEFAULT_MAX_RETRIES
+from ._constants import (
+    APPROVAL_WAIT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    MAX_APPROVAL_WAIT,
+    MAX_POLL_ATTEMPT,
+    MIN_POLL_ATTEMPT,
+)
+from ._convert import access_request_from_api, credentials_from_api, expect, list_of
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -30,15 +37,7 @@ from ._errors import (
     UnknownAccessStatusError,
     ValidationError,
 )
-from ._models import (
-    AccessRequest,
-    AccessRequestStatus,
-    Credentials,
-    access_request_from_api,
-    credentials_from_api,
-    expect,
-    list_of,
-)
+from ._models import AccessRequest, AccessRequestStatus, Credentials
 from ._operations import (
     CREATE_ACCESS_REQUEST,
     GET_ACCESS_CREDENTIALS,
@@ -52,12 +51,7 @@ from ._session import Session
 from ._user import UserMemories
 from ._validation import check_id, check_reason, check_seconds, check_secret_text
 
-# wait_for_approval may wait for a person: up to a week is allowed.
-_MAX_APPROVAL_WAIT: Final = 7 * 24 * 3600.0
 _DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
-# Bounds of one poll's timeout in wait_for_approval (seconds).
-_MIN_POLL_ATTEMPT: Final = 0.05
-_MAX_POLL_ATTEMPT: Final = 30.0
 
 
 class MemoramClient:
@@ -285,7 +279,7 @@ class MemoramClient:
         self,
         request_id: str,
         *,
-        timeout: float = 300.0,  # noqa: ASYNC109
+        timeout: float = APPROVAL_WAIT_TIMEOUT,  # noqa: ASYNC109
     ) -> AccessRequest:
         """Poll an access request until the user decides, with growing, jittered intervals.
 
@@ -303,17 +297,17 @@ class MemoramClient:
             ValidationError: Bad arguments.
         """
         request_id = check_id(request_id, "request_id")
-        timeout = check_seconds(timeout, "timeout", allow_zero=True, maximum=_MAX_APPROVAL_WAIT)
+        timeout = check_seconds(timeout, "timeout", allow_zero=True, maximum=MAX_APPROVAL_WAIT)
         session = self._session
         deadline = session.clock() + timeout
-        longest_attempt = session.timeout.read or _MAX_POLL_ATTEMPT
+        longest_attempt = session.timeout.read or MAX_POLL_ATTEMPT
         polls = 0
         while True:
             remaining = deadline - session.clock()
             # Polling is the retry loop here: no retries inside a poll, and no poll may outlast
             # the deadline, so `timeout` bounds the whole wait.
             poll = self.with_options(
-                max_retries=0, timeout=max(_MIN_POLL_ATTEMPT, min(remaining, longest_attempt))
+                max_retries=0, timeout=max(MIN_POLL_ATTEMPT, min(remaining, longest_attempt))
             )
             wait_at_least = 0.0
             try:

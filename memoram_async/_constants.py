@@ -13,6 +13,9 @@ BASE_URL_ENV: Final = "MEMORAM_BASE_URL"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
+MAX_TIMEOUT: Final = 3600.0
+MAX_RETRIES_LIMIT: Final = 20
 
 # Full-jitter exponential backoff between attempts.
 RETRY_BASE_DELAY: Final = 0.5
@@ -20,6 +23,8 @@ RETRY_MAX_DELAY: Final = 8.0
 # A Retry-After longer than this is not waited out: the RateLimitError is raised instead.
 MAX_RETRY_AFTER: Final = 60.0
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+# Error bodies larger than this are not parsed for a message.
+MAX_ERROR_BODY: Final = 64 * 1024
 
 # Tokens are refreshed this long before they expire, or at half their lifetime if that is sooner.
 TOKEN_REFRESH_MARGIN: Final = 60.0
@@ -30,9 +35,19 @@ TOKEN_REQUESTED_LIFETIME: Final = 3600
 REASON_MAX_LENGTH: Final = 255
 APPROVAL_POLL_INITIAL: Final = 1.0
 APPROVAL_POLL_MAX: Final = 15.0
+# wait_for_approval waits this long by default; it may wait for a person: up to a week.
+APPROVAL_WAIT_TIMEOUT: Final = 300.0
+MAX_APPROVAL_WAIT: Final = 7 * 24 * 3600.0
+# Bounds of one poll's timeout in wait_for_approval (seconds).
+MIN_POLL_ATTEMPT: Final = 0.05
+MAX_POLL_ATTEMPT: Final = 30.0
 
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 100
+
+# reencrypt_memories(): updates in flight at once, by default and at most.
+REENCRYPT_CONCURRENCY: Final = 8
+MAX_REENCRYPT_CONCURRENCY: Final = 32
 
 LOGGER_NAME: Final = "memoram_async"
 USER_AGENT: Final = "memoram-async"

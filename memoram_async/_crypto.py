@@ -20,20 +20,12 @@ from ._envelope import (
     KEY_VERSION_MAX,
     NONCE_SIZE,
     envelope_key_version,
-    is_envelope,
     seal,
     unseal,
     user_bytes,
 )
 from ._errors import DecryptionError, InvalidKeyError, ValidationError
 from ._secret import Secret
-
-__all__ = [
-    "EncryptionKey",
-    "Keyring",
-    "envelope_key_version",
-    "is_envelope",
-]
 
 KEY_SIZES: Final = (16, 24, 32)
 _HEX: Final = re.compile(r"[0-9a-fA-F]*")
@@ -188,11 +180,6 @@ class Keyring:
         return cls(current, [EncryptionKey.from_hex(h, v) for v, h in older.items()])
 
     @property
-    def current(self) -> EncryptionKey:
-        """The key new content is encrypted with."""
-        return self._current
-
-    @property
     def current_version(self) -> int:
         """The version of the current key."""
         return self._current.version
@@ -274,13 +261,6 @@ class Keyring:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("a Keyring is not pickled; store its hex keys deliberately")
-
-
-def _encrypt_with_nonce(key: EncryptionKey, content: str, user_id: str | UUID, nonce: bytes) -> str:
-    """Encrypt with a chosen nonce. For known-answer vectors and tests only: never reuse a nonce."""
-    if not isinstance(nonce, bytes) or len(nonce) != NONCE_SIZE:
-        raise ValueError("the nonce must be 12 bytes")
-    return seal(key._aead, key.version, content, user_id, nonce)
 
 
 def _check_version(version: int) -> int:

@@ -14,11 +14,7 @@ from uuid import UUID
 from memoram_api import models as api
 from memoram_api.types import Response
 
-from ._crypto import Keyring
-from ._errors import DecryptionError, ValidationError
-from ._models import (
-    Memory,
-    Tag,
+from ._convert import (
     blob_id,
     expect,
     list_of,
@@ -26,6 +22,9 @@ from ._models import (
     stored_content,
     tag_from_api,
 )
+from ._crypto import Keyring
+from ._errors import DecryptionError, ValidationError
+from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
 from ._pagination import Page
 from ._validation import (

@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any
 from uuid import UUID
 
 from memoram_api import models as api
 from memoram_api.api.memory_management import get_memory, list_memories
 from memoram_api.types import Response
 
-from ._constants import MAX_PAGE_SIZE
-from ._crypto import Keyring, is_envelope
+from ._constants import MAX_PAGE_SIZE, MAX_REENCRYPT_CONCURRENCY
+from ._convert import blob_id, expect, list_of, stored_content
+from ._crypto import Keyring
+from ._envelope import is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
 from ._memory_wire import next_cursor_of
-from ._models import ReencryptionResult, blob_id, expect, list_of, stored_content
+from ._models import ReencryptionResult
 from ._operations import GET_MEMORY, LIST_MEMORIES
 from ._options import Options
 from ._session import Session
-
-MAX_CONCURRENCY: Final = 32
 
 # A page of (memory id, stored content) and the next cursor.
 RawPage = tuple[list[tuple[str, str]], str | None]
@@ -36,8 +36,8 @@ def check_concurrency(value: object) -> int:
     """Updates in flight at once: an int from 1 to 32."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError("concurrency must be an int")
-    if not 1 <= value <= MAX_CONCURRENCY:
-        raise ValidationError(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
+    if not 1 <= value <= MAX_REENCRYPT_CONCURRENCY:
+        raise ValidationError(f"concurrency must be between 1 and {MAX_REENCRYPT_CONCURRENCY}")
     return value
 
 

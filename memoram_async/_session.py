@@ -36,15 +36,15 @@ from memoram_api.types import Response
 
 from ._auth import FixedToken, TokenGrant, TokenManager, parse_http_date
 from ._constants import TOKEN_REQUESTED_LIFETIME
+from ._convert import expect
 from ._errors import APIConnectionError, MemoramError
 from ._log import log_attempt, log_retry, logger
-from ._models import ResponseShapeError, expect
 from ._operations import CREATE_TOKEN, Operation
 from ._options import Options
 from ._retry import is_retryable, may_have_been_processed, parse_retry_after, retry_delay
 from ._secret import Secret
 from ._send import Attempt, ClientFailure, Connection, UndocumentedSuccess
-from ._shapes import locate_shape_error
+from ._shapes import ResponseShapeError, locate_shape_error
 from ._translate import (
     ErrorAnswer,
     client_failure_error,

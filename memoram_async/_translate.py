@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import httpx
 
-from ._constants import API_KEY_ENV, DEFAULT_BASE_URL
+from ._constants import API_KEY_ENV, DEFAULT_BASE_URL, MAX_ERROR_BODY
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -31,8 +31,6 @@ from ._operations import CREATE_TOKEN, Operation
 from ._redact import clean_text, sent_secrets
 from ._shapes import ResponseShapeError
 
-# Error bodies larger than this are not parsed for a message.
-_MAX_ERROR_BODY: Final = 64 * 1024
 # The limit a 413's message states: a byte count after "limit", "at most" or "max"
 # ("over this server's limit of 1048576 bytes"); units such as "1 MiB" are not parsed.
 _BYTE_LIMIT: Final = re.compile(
@@ -84,7 +82,7 @@ def _body_text(response: httpx.Response) -> tuple[object, object]:
     except (httpx.ResponseNotRead, httpx.StreamError):
         # A response hook raised before the body was read: the status alone must do.
         return None, None
-    if len(content) > _MAX_ERROR_BODY:
+    if len(content) > MAX_ERROR_BODY:
         return None, None
     ctype = response.headers.get("content-type", "").lower()
     if "json" in ctype or content.lstrip()[:1] == b"{":

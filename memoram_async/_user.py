@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -17,7 +17,8 @@ from memoram_api.api.memory_management import (
 from memoram_api.api.memory_tag_management import get_tag, list_tags
 from memoram_api.types import Response
 
-from ._constants import DEFAULT_PAGE_SIZE
+from ._constants import DEFAULT_PAGE_SIZE, REENCRYPT_CONCURRENCY
+from ._convert import expect
 from ._crypto import Keyring
 from ._errors import ValidationError
 from ._memory_wire import (
@@ -31,13 +32,7 @@ from ._memory_wire import (
     update_fields,
     written_memory,
 )
-from ._models import (
-    Credentials,
-    Memory,
-    ReencryptionResult,
-    Tag,
-    expect,
-)
+from ._models import Credentials, Memory, ReencryptionResult, Tag
 from ._operations import (
     CREATE_MEMORY,
     DELETE_MEMORY,
@@ -52,8 +47,6 @@ from ._pagination import MemoryIterator, Page
 from ._rotation import StoredReader, check_concurrency, reencrypt_all
 from ._session import Session
 from ._validation import check_content, check_id
-
-_REENCRYPT_CONCURRENCY: Final = 8
 
 
 class UserMemories:
@@ -350,7 +343,7 @@ class UserMemories:
     # -- key rotation ------------------------------------------------------------------------
 
     async def reencrypt_memories(
-        self, *, concurrency: int = _REENCRYPT_CONCURRENCY
+        self, *, concurrency: int = REENCRYPT_CONCURRENCY
     ) -> ReencryptionResult:
         """Rewrite every memory whose content uses an older key version under the current one.
 

@@ -16,7 +16,13 @@ from uuid import UUID
 
 import httpx
 
-from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, REASON_MAX_LENGTH
+from ._constants import (
+    API_KEY_ENV,
+    MAX_PAGE_SIZE,
+    MAX_RETRIES_LIMIT,
+    MAX_TIMEOUT,
+    REASON_MAX_LENGTH,
+)
 from ._errors import ValidationError
 from ._secret import Secret
 
@@ -25,9 +31,6 @@ _SPACE: Final = re.compile(r"\s")
 _SLASH_OR_SPACE: Final = re.compile(r"[\s/]")
 _DOT_SEGMENTS: Final = frozenset({".", ".."})
 
-# Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
-MAX_TIMEOUT: Final = 3600.0
-MAX_RETRIES_LIMIT: Final = 20
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 

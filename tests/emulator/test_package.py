@@ -72,6 +72,23 @@ def test_old_import_path_warns_and_gives_the_same_objects() -> None:
         _ = old.no_such_name  # type: ignore[attr-defined]
 
 
+def test_old_module_command_runs_the_new_one_and_names_it() -> None:
+    """`python -m memoram_async.local` still runs the local server's command, and says on
+    stderr (where a DeprecationWarning would be hidden) what to run instead."""
+    result = subprocess.run(
+        [sys.executable, "-m", "memoram_async.local", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: memoram-local")
+    assert result.stderr.splitlines() == [
+        "memoram_async.local is deprecated: run `python -m memoram_local` (or `memoram-local`)"
+    ]
+
+
 def test_unknown_name_is_an_attribute_error() -> None:
     """The lazy package answers AttributeError for names it does not have."""
     with pytest.raises(AttributeError, match="no_such_name"):

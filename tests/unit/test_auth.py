@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from memoram_async import AuthenticationError, InternalServerError, MemoramClient
+from memoram_async import (
+    AuthenticationError,
+    ClientClosedError,
+    InternalServerError,
+    MemoramClient,
+)
 from memoram_async._auth import (
     TokenGrant,
     TokenManager,
@@ -254,3 +259,35 @@ async def test_token_request_carries_the_api_key_and_no_bearer() -> None:
     assert token_request.url.path.endswith("/auth/token")
     assert "authorization" not in token_request.headers
     assert API_KEY in token_request.content.decode()
+
+
+async def test_token_fetch_does_not_inherit_a_callers_timeout() -> None:
+    """A token fetched for a with_options(timeout=...) call uses the client's own timeout."""
+    fake = FakeAPI()
+    async with fake.client(timeout=20.0) as client:
+        await client.with_options(timeout=0.5).list_access_requests()
+    token_request = next(r for r in fake.requests if r.url.path.endswith("/auth/token"))
+    listing = next(r for r in fake.requests if r.url.path.endswith("/access-requests"))
+    assert token_request.extensions["timeout"]["read"] == 20.0
+    assert listing.extensions["timeout"]["read"] == 0.5
+
+
+async def test_closing_during_a_token_fetch_is_client_closed_not_cancelled() -> None:
+    """Callers waiting on a token when the client closes get ClientClosedError."""
+    started = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        started.set()
+        await asyncio.sleep(30)
+        raise AssertionError("never answered")
+
+    client = MemoramClient(
+        api_key="mem_" + "a" * 48,
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(handler),
+    )
+    waiting = asyncio.create_task(client.list_access_requests())
+    await asyncio.wait_for(started.wait(), 5)
+    await client.aclose()
+    with pytest.raises(ClientClosedError):
+        await asyncio.wait_for(waiting, 5)

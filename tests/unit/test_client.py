@@ -6,6 +6,7 @@ import importlib
 import inspect
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -321,16 +322,30 @@ async def test_server_messages_are_redacted_and_cut() -> None:
     assert len(text) < 500
 
 
-async def test_errors_raised_by_a_transport_are_connection_errors() -> None:
-    """A transport that raises a non-httpx exception still ends in a MemoramError."""
-
+async def _client_on_a_broken_transport() -> MemoramClient:
     def broken(request: httpx.Request) -> httpx.Response:
         raise TypeError("bug in a transport")
 
-    client = MemoramClient(
-        api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(broken)
-    )
-    async with client:
+    return MemoramClient(api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(broken))
+
+
+async def _client_on_a_closed_http_client() -> MemoramClient:
+    mine = httpx.AsyncClient(transport=httpx.MockTransport(FakeAPI().handler))
+    await mine.aclose()
+    return MemoramClient(api_key=API_KEY, base_url=BASE_URL, http_client=mine)
+
+
+@pytest.mark.parametrize(
+    "make_client",
+    [_client_on_a_broken_transport, _client_on_a_closed_http_client],
+    ids=["transport-raises-TypeError", "closed-http-client"],
+)
+async def test_a_broken_or_closed_transport_is_a_connection_error(
+    make_client: Callable[[], Awaitable[MemoramClient]],
+) -> None:
+    """A transport that raises a non-httpx exception, or an http_client its owner already
+    closed, ends in an APIConnectionError."""
+    async with await make_client() as client:
         with pytest.raises(APIConnectionError):
             await client.list_access_requests()
 

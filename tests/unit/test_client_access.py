@@ -88,15 +88,25 @@ async def test_wait_for_approval_stops_at_a_status_it_does_not_know() -> None:
     assert fake.count("GET", f"/access-requests/{request_id}") == 3
 
 
-async def test_wait_for_approval_times_out() -> None:
-    """Still pending after the timeout: ApprovalTimeoutError (also a TimeoutError)."""
-    fake, request_id = await polling_fake("approved", after=10_000)
-    async with fake.client() as client:
+@pytest.mark.parametrize("server", ["pending", "failing"])
+async def test_wait_for_approval_times_out(server: str) -> None:
+    """Still pending, or a server that only answers 503, after the timeout: ApprovalTimeoutError
+    (also a TimeoutError), and every pause is the polling loop's own (no retry inside a poll)."""
+    if server == "pending":
+        fake, request_id = await polling_fake("approved", after=10_000)
+    else:
+        fake = FakeAPI()
+        request_id = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+        fake.fail(
+            "GET", f"/access-requests/{request_id}", *(httpx.Response(503) for _ in range(200))
+        )
+    path = f"/access-requests/{request_id}"
+    async with fake.client(max_retries=5) as client:
         with pytest.raises(ApprovalTimeoutError) as info:
             await client.wait_for_approval(request_id, timeout=30)
     assert isinstance(info.value, TimeoutError)
     assert sum(fake.delays) == pytest.approx(30)
-    assert fake.count("GET", f"/access-requests/{request_id}") == len(fake.delays) + 1
+    assert fake.count("GET", path) == len(fake.delays) + 1
 
 
 async def test_wait_for_approval_with_zero_timeout_polls_once() -> None:
@@ -150,3 +160,19 @@ async def test_credentials_of_an_unknown_request() -> None:
     async with fake.client() as client:
         with pytest.raises(NotFoundError):
             await client.get_credentials("cm_missing")
+
+
+async def test_wait_for_approval_polls_through_transient_failures() -> None:
+    """A 503 or a dropped answer while polling is not the user's decision: polling goes on."""
+    fake = FakeAPI()
+    request_id = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+    path = f"/access-requests/{request_id}"
+
+    def approve(request: httpx.Request) -> httpx.Response:
+        fake.access[request_id]["status"] = "approved"
+        return fake._route(request, path)
+
+    fake.fail("GET", path, httpx.Response(503), httpx.ReadError("reset"), approve)
+    async with fake.client(max_retries=0) as client:
+        request = await client.wait_for_approval(request_id, timeout=300)
+    assert request.status is AccessRequestStatus.APPROVED

@@ -1,7 +1,9 @@
-"""The retry matrix: every operation against every failure; Retry-After; idempotency keys."""
+"""The retry matrix: every operation against every failure; Retry-After; idempotency keys;
+a create whose retry cannot happen keeps its outcome unknown."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,6 +19,7 @@ from memoram_async import (
     APIStatusError,
     APITimeoutError,
     BadRequestError,
+    ClientClosedError,
     InternalServerError,
     MemoramClient,
     MemoramError,
@@ -222,24 +225,51 @@ async def test_retries_are_bounded_and_backed_off() -> None:
     assert not info.value.outcome_unknown
 
 
-async def test_retry_after_seconds_is_honoured() -> None:
-    """Retry-After: 3 makes the next attempt wait 3 s instead of the backoff."""
-    fake = FakeAPI()
-    fake.fail("GET", "/tags", httpx.Response(429, headers={"Retry-After": "3"}))
-    async with fake.client() as client:
-        await client.user(credentials()).list_tags()
-    assert fake.delays == [3.0]
+def _http_date(moment: datetime) -> str:
+    return format_datetime(moment, usegmt=True)
 
 
-async def test_retry_after_http_date_is_honoured() -> None:
-    """Retry-After as an HTTP-date waits until that moment."""
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
-    fake = FakeAPI()
-    fake.fail("GET", "/tags", httpx.Response(503, headers={"Retry-After": when}))
+@pytest.mark.parametrize(
+    ("status", "clock_offset", "headers", "expected", "slack"),
+    [
+        pytest.param(429, 0.0, lambda now: {"Retry-After": "3"}, 3.0, 0.0, id="seconds"),
+        pytest.param(
+            503,
+            0.0,
+            lambda now: {"Retry-After": _http_date(now + timedelta(seconds=20))},
+            20.0,
+            5.0,
+            id="http-date-without-a-Date",
+        ),
+        pytest.param(
+            429,
+            -3600.0,
+            lambda now: {
+                "Date": _http_date(now),
+                "Retry-After": _http_date(now + timedelta(seconds=7)),
+            },
+            7.0,
+            0.0,
+            id="http-date-on-a-server-clock-an-hour-behind",
+        ),
+    ],
+)
+async def test_retry_after_is_honoured(
+    status: int,
+    clock_offset: float,
+    headers: Callable[[datetime], dict[str, str]],
+    expected: float,
+    slack: float,
+) -> None:
+    """Retry-After replaces the backoff: seconds, or an HTTP date counted from the answer's own
+    Date (the server's clock, however skewed the local one is), else from the local clock."""
+    server_now = (datetime.now(UTC) + timedelta(seconds=clock_offset)).replace(microsecond=0)
+    fake = FakeAPI(clock_offset=clock_offset)
+    fake.fail("GET", "/tags", httpx.Response(status, headers=headers(server_now)))
     async with fake.client() as client:
         await client.user(credentials()).list_tags()
     assert len(fake.delays) == 1
-    assert 15 <= fake.delays[0] <= 20
+    assert expected - slack <= fake.delays[0] <= expected
 
 
 @pytest.mark.parametrize("op", ["create_memory", "list_tags"])
@@ -328,3 +358,39 @@ async def test_status_errors_carry_what_a_user_needs() -> None:
     assert error.error_code == "bad_request"
     assert "bad id" in str(error)
     assert USER_ID not in str(error)
+
+
+async def test_create_that_cannot_be_retried_keeps_outcome_unknown() -> None:
+    """A create answered 500, whose retry cannot get a token, still says it may have happened."""
+    fake = FakeAPI()
+    fake.fail("POST", "/memory-blobs", httpx.Response(500))
+    async with fake.client(idempotent_creates=True, max_retries=1) as client:
+        user = client.user(credentials())
+        await user.list_tags()  # a token is held
+
+        async def expire_then_pause(seconds: float) -> None:
+            client._session.tokens._refresh_at = float("-inf")
+            fake.fail("POST", "/auth/token", httpx.Response(503), httpx.Response(503))
+            await asyncio.sleep(0)
+
+        client._session.sleep = expire_then_pause
+        with pytest.raises(APIConnectionError) as info:
+            await user.create_memory("maybe stored")
+    assert info.value.outcome_unknown is True
+    assert "could not be retried" in str(info.value)
+
+
+async def test_client_closed_between_attempts_of_a_create_keeps_outcome_unknown() -> None:
+    """Closing the client while a maybe-processed create waits to retry says so."""
+    fake = FakeAPI()
+    fake.fail("POST", "/memory-blobs", httpx.Response(500))
+    client = fake.client(idempotent_creates=True)
+    user = client.user(credentials())
+
+    async def close_while_waiting(seconds: float) -> None:
+        await client.aclose()
+
+    client._session.sleep = close_while_waiting
+    with pytest.raises(ClientClosedError) as info:
+        await user.create_memory("maybe stored")
+    assert info.value.outcome_unknown is True

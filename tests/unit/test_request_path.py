@@ -1,12 +1,11 @@
 """The request path's pure parts and the tolerant reader: error translation, redaction, 2xx
-variants, 413, Retry-After dates on the server's clock, tokens expired on arrival, proxies."""
+variants, 413, tokens expired on arrival, proxies, the event-loop binding."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -168,24 +167,6 @@ async def test_another_2xx_with_a_broken_body_is_a_validation_error() -> None:
     assert info.value.outcome_unknown
 
 
-async def test_http_date_retry_after_is_read_on_the_servers_clock() -> None:
-    """Retry-After as an HTTP date counts from the answer's Date, not the (skewed) local clock."""
-    fake = FakeAPI(clock_offset=-3600.0)
-    server_now = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
-    limited = httpx.Response(
-        429,
-        json={"error": "rate_limited", "message": "slow down"},
-        headers={
-            "Date": format_datetime(server_now, usegmt=True),
-            "Retry-After": format_datetime(server_now + timedelta(seconds=7), usegmt=True),
-        },
-    )
-    fake.fail("GET", "/access-requests", limited)
-    async with fake.client() as client:
-        await client.list_access_requests()
-    assert fake.delays == [7.0]
-
-
 async def test_a_token_expired_on_arrival_is_used_not_refetched(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -296,3 +277,29 @@ def test_a_connection_is_bound_to_its_first_event_loop() -> None:
         asyncio.run(use())
     asyncio.run(connection.aclose())  # another loop: the pool is dropped, nothing raised
     assert connection.closed
+
+
+async def test_connection_error_text_drops_what_the_request_sent() -> None:
+    """A transport error that quotes the request body does not carry the memory key onward."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/auth/token"):
+            return httpx.Response(
+                200,
+                json={"token": "eyJx.y.z", "expires_at": "2999-01-01T00:00:00Z"}
+                | {"token_type": "Bearer"},
+            )
+        raise httpx.ConnectError(
+            f"refused while sending {request.content.decode()}", request=request
+        )
+
+    client = MemoramClient(
+        api_key="mem_" + "a" * 48,
+        base_url="https://api.test/api/v1",
+        transport=httpx.MockTransport(handler),
+        max_retries=0,
+    )
+    async with client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.request_access("mk_short", reason="r")
+    assert "mk_short" not in str(info.value)

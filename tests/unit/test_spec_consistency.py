@@ -253,7 +253,8 @@ def test_every_property_and_parameter_is_exposed_or_listed() -> None:
     in_spec = set(spec_properties()) | set(spec_parameters())
     problems = [
         f"{spec_element(location)} is new to the SDK: expose it (a field of the public model "
-        "in memoram_async/_models.py and its conversion, or an argument of the public method) "
+        "in memoram_async/_models.py and its conversion in _convert.py, or an argument of the "
+        "public method) "
         "and add it to EXPOSED, or add it to NOT_EXPOSED with a reason, in "
         "tests/unit/test_spec_consistency.py"
         for location in sorted(in_spec - EXPOSED.keys() - NOT_EXPOSED.keys())

@@ -8,8 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from memoram_async import APIResponseValidationError, DecryptionError, Memory, NotFoundError
-from memoram_async._crypto import Keyring, envelope_key_version
+from memoram_async import (
+    APIResponseValidationError,
+    Credentials,
+    DecryptionError,
+    Memory,
+    NotFoundError,
+)
+from memoram_async._crypto import Keyring
+from memoram_async._envelope import envelope_key_version
 from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 KEYRING = Keyring.from_hex(ENCRYPTION_KEY, 1)
@@ -184,14 +191,26 @@ async def test_non_strict_listing_collects_failures() -> None:
 
 
 async def test_repeated_cursor_is_refused() -> None:
-    """A server sending the same cursor again cannot make the listing loop forever."""
+    """A server sending the same cursor again cannot make the listing loop forever: the first
+    page is yielded once, then the error, and iterating again yields nothing more."""
     fake = FakeAPI()
-    page = httpx.Response(200, json={"memoryBlobs": [], "next_cursor": "same"})
+    first = fake.add_memory(KEYRING.encrypt("x", USER_ID))
+    blob = {**fake.memories[first]}
+    page = httpx.Response(200, json={"memoryBlobs": [blob], "next_cursor": "same"})
     fake.fail("GET", "/memory-blobs", page, page)
     async with fake.client() as client:
+        iterator = client.user(credentials()).list_memories()
+        seen = []
+
+        async def drain() -> None:
+            async for memory in iterator:
+                seen.append(memory.id)
+
         with pytest.raises(APIResponseValidationError, match="cursor"):
-            async for _ in client.user(credentials()).list_memories():
-                pass
+            await drain()
+        leftovers = [memory.id async for memory in iterator]
+    assert seen == [first]
+    assert leftovers == []
 
 
 async def test_broken_item_in_a_page_is_a_response_error() -> None:
@@ -245,3 +264,30 @@ async def test_reencrypt_moves_old_memories_to_the_current_key() -> None:
         assert (await new_only.get_memory(old_ids[0])).content == "old0"
         assert (await user.reencrypt_memories()).reencrypted == 0
     assert envelope_key_version(fake.memories[fresh_id]["content"]) == 2
+
+
+async def test_reencryption_skips_a_memory_changed_since_the_listing() -> None:
+    """Content written by someone else between listing and rewriting is not overwritten."""
+    fake = FakeAPI()
+    old_ring = Keyring.from_hex(ENCRYPTION_KEY, 1)
+    stale = fake.add_memory(old_ring.encrypt("old text", USER_ID))
+    untouched = fake.add_memory(old_ring.encrypt("other", USER_ID))
+    new = Credentials(
+        user_id=USER_ID, memory_key=MEMORY_KEY, encryption_key="cd" * 32, key_version=2
+    )
+    merged = credentials().rotated_to(new)
+    newer_text = merged._keyring.encrypt("written after the listing", USER_ID)
+    path = f"/memory-blobs/{stale}"
+
+    def changed_meanwhile(request: httpx.Request) -> httpx.Response:
+        fake.memories[stale]["content"] = newer_text
+        return fake._route(request, path)
+
+    fake.fail("GET", path, changed_meanwhile)
+    async with fake.client() as client:
+        result = await client.user(merged).reencrypt_memories()
+    assert result.skipped_ids == (stale,)
+    assert result.reencrypted == 1
+    assert fake.memories[stale]["content"] == newer_text
+    assert merged._keyring.decrypt(fake.memories[untouched]["content"], USER_ID) == "other"
+    assert not merged._keyring.needs_reencryption(fake.memories[untouched]["content"])

@@ -65,6 +65,13 @@ def test_typed_errors_are_the_builtin_classes_users_catch() -> None:
     assert issubclass(ClientClosedError, RuntimeError)
 
 
+@pytest.mark.parametrize("dots", [".", ".."])
+def test_dot_segments_are_not_ids(dots: str) -> None:
+    """'.' and '..' would be resolved by the URL into another endpoint: the error says why."""
+    with pytest.raises(ValidationError, match=r"memory_id must not be '\.' or '\.\.'"):
+        check_id(dots, "memory_id")
+
+
 def test_helpers_return_normalised_values() -> None:
     """The checks return what is sent: tuples of tags, floats, timeouts, ids."""
     assert check_tags(["a", "b"]) == ("a", "b")

@@ -229,6 +229,9 @@ CASES: Final = (
     BadInput("update_memory id with a space", lambda e: e.user.update_memory("a b", title="t")),
     BadInput("update_memory id empty", lambda e: e.user.update_memory("", title="t")),
     BadInput("delete_memory id empty", lambda e: e.user.delete_memory("")),
+    # A URL would resolve "." and ".." into another endpoint.
+    BadInput("delete_memory id '.'", lambda e: e.user.delete_memory(".")),
+    BadInput("delete_memory id '..'", lambda e: e.user.delete_memory("..")),
     BadInput("delete_memory id a UUID object", lambda e: e.user.delete_memory(USER_ID.encode())),
     BadInput("get_tag id with '/'", lambda e: e.user.get_tag("../etc")),
     BadInput(
