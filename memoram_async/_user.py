@@ -50,6 +50,7 @@ from ._operations import (
 from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_options
 from ._pagination import MemoryIterator, Page
 from ._rotation import StoredReader, check_concurrency, reencrypt_all
+from ._secret import Plaintext
 from ._session import Session
 from ._validation import check_content, check_id
 
@@ -141,7 +142,12 @@ class UserMemories:
                 have stored the memory.
             APIConnectionError: No answer; see ``outcome_unknown``.
         """
-        content = check_content(content)
+        try:
+            plain = Plaintext(check_content(content))
+        except ValidationError:
+            del content  # a reporter records this frame's locals: not the content refused
+            raise
+        del content  # from here on only `plain` (its repr is redacted) holds the plaintext
         credentials = self._credentials
         user_id = credentials.user_id
         optional = create_fields(
@@ -154,9 +160,13 @@ class UserMemories:
         )
         body = api.CreateMemoryRequest(
             user_id=user_id,
-            memory_key=credentials.memory_key.reveal(),
+            memory_key=credentials.memory_key.reveal_redacted(),
             # Encrypted once, before the retry loop: every attempt sends the same envelope.
-            content=self._keyring.encrypt(content, self._user_text) if self._encrypt else content,
+            # Without encryption the plaintext itself is sent (and shows in this model's repr:
+            # wrapping it in a redacting str would copy every content).
+            content=(
+                self._keyring.encrypt(plain.text, self._user_text) if self._encrypt else plain.text
+            ),
             **optional,
         )
 
@@ -164,7 +174,7 @@ class UserMemories:
             CREATE_MEMORY,
             create_memory.asyncio_detailed,
             {"body": body, "idempotency_key": idempotency_key()},
-            lambda response: written_memory(response, user_id, content),
+            lambda response: written_memory(response, user_id, plain.text),
             self._options,
         )
 
@@ -270,9 +280,17 @@ class UserMemories:
         """
         memory_id = check_id(memory_id, "memory_id")
         sent: str | NotGiven = NOT_GIVEN
+        plain: Plaintext | None = None
         if content is not NOT_GIVEN:
-            plain = check_content(content)
-            sent = self._keyring.encrypt(plain, self._user_text) if self._encrypt else plain
+            try:
+                plain = Plaintext(check_content(content))
+            except ValidationError:
+                del content  # a reporter records this frame's locals: not the content refused
+                raise
+            sent = (
+                self._keyring.encrypt(plain.text, self._user_text) if self._encrypt else plain.text
+            )
+        del content  # from here on only `plain` (its repr is redacted) holds the plaintext
         fields = update_fields(
             content=sent,
             title=title,
@@ -282,12 +300,14 @@ class UserMemories:
             confidence=confidence,
             source=source,
         )
-        return await self._update(memory_id, fields, None if content is NOT_GIVEN else content)
+        return await self._update(memory_id, fields, plain)
 
-    async def _update(self, memory_id: str, fields: dict[str, Any], content: str | None) -> Memory:
+    async def _update(
+        self, memory_id: str, fields: dict[str, Any], plain: Plaintext | None
+    ) -> Memory:
         body = api.UpdateMemoryRequest(
             user_id=self._credentials.user_id,
-            memory_key=self._credentials.memory_key.reveal(),
+            memory_key=self._credentials.memory_key.reveal_redacted(),
             **fields,
         )
         user_id = self._credentials.user_id
@@ -295,7 +315,9 @@ class UserMemories:
             UPDATE_MEMORY,
             update_memory.asyncio_detailed,
             {"blob_id": memory_id, "body": body},
-            lambda response: written_memory(response, user_id, content),
+            lambda response: written_memory(
+                response, user_id, None if plain is None else plain.text
+            ),
             self._options,
             f"/memory-blobs/{memory_id}",
         )

@@ -18,7 +18,7 @@ import httpx
 
 from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, REASON_MAX_LENGTH
 from ._errors import ValidationError
-from ._secret import Secret
+from ._secret import Secret, conceal
 
 # Compiled once: ids and keys are checked on every call.
 _SPACE: Final = re.compile(r"\s")
@@ -40,14 +40,28 @@ def check_encodable(value: str, name: str) -> str:
     would fail only while the request is written, after the call had started."""
     if value.isascii():  # O(1) in CPython: the common case costs nothing
         return value
+    position = _unencodable_at(value)
+    if position is None:
+        return value
+    del value  # this frame is on the error's traceback: it must not hold the text
+    raise ValidationError(_surrogate_message(name, position))
+
+
+def _unencodable_at(value: str) -> int | None:
+    """Where UTF-8 fails on ``value``, or None. Returns rather than raises, so the
+    ``UnicodeEncodeError`` (whose repr repeats the whole text) is gone before any error is."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValidationError(
-            f"{name} cannot be sent: character {exc.start} is a lone surrogate, which UTF-8 "
-            "cannot encode (was the text decoded with errors='surrogateescape'?)"
-        ) from None
-    return value
+        return exc.start
+    return None
+
+
+def _surrogate_message(name: str, position: int) -> str:
+    return (
+        f"{name} cannot be sent: character {position} is a lone surrogate, which UTF-8 "
+        "cannot encode (was the text decoded with errors='surrogateescape'?)"
+    )
 
 
 def check_uuid(value: object, name: str) -> UUID:
@@ -82,11 +96,15 @@ def check_id(value: object, name: str) -> str:
 
 
 def check_secret_text(value: object, name: str) -> Secret:
-    """A non-empty secret string without whitespace (API key, memory key), as a Secret."""
+    """A non-empty secret string without whitespace (API key, memory key), as a Secret.
+
+    Callers pass ``value`` through :func:`conceal` first: this frame is on the traceback of the
+    errors below, and holds only redacting values then.
+    """
     if isinstance(value, Secret):
-        text = value.reveal()
+        text = value.reveal_redacted()
     elif isinstance(value, str):
-        text = value
+        text = conceal(value)
     else:
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not text:
@@ -119,10 +137,21 @@ def check_reason(value: object) -> str:
 
 
 def check_content(value: object) -> str:
-    """Memory content: any str (it may be empty)."""
-    if not isinstance(value, str):
-        raise ValidationError(f"content must be a str, not {_type_name(value)}")
-    return check_encodable(value, "content")
+    """Memory content: any str (it may be empty).
+
+    Refused content is not left in this frame, which is on the error's traceback.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        position = _unencodable_at(value)
+        if position is None:
+            return value
+        del value
+        raise ValidationError(_surrogate_message("content", position))
+    message = f"content must be a str, not {_type_name(value)}"
+    del value
+    raise ValidationError(message)
 
 
 def check_optional_text(value: object, name: str) -> str | None:
