@@ -26,7 +26,7 @@ from ._envelope import (
     user_bytes,
 )
 from ._errors import DecryptionError, InvalidKeyError, ValidationError
-from ._secret import Secret, conceal
+from ._secret import Secret, conceal, type_name
 
 __all__ = [
     "EncryptionKey",
@@ -94,7 +94,7 @@ class EncryptionKey:
         hex_key = conceal(hex_key)
         text = hex_key.reveal_redacted() if isinstance(hex_key, Secret) else hex_key
         if not isinstance(text, str):
-            raise InvalidKeyError(f"an encryption key must be hex text, not {type(text).__name__}")
+            raise InvalidKeyError(f"an encryption key must be hex text, not {type_name(text)}")
         if not _HEX.fullmatch(text):
             raise InvalidKeyError("the encryption key is not hex (only 0-9, a-f and A-F allowed)")
         if len(text) % 2:

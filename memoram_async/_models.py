@@ -26,7 +26,7 @@ from memoram_api.types import UNSET, Unset
 
 from ._crypto import Keyring
 from ._errors import ValidationError
-from ._secret import Secret, conceal
+from ._secret import Secret, conceal, type_name
 from ._shapes import ResponseShapeError, json_type
 from ._validation import check_secret_text, check_uuid
 
@@ -94,9 +94,12 @@ def _keys_converter(value: Mapping[int, str | Secret] | None) -> Mapping[int, Se
 
 
 def _conceal_keys(keys: object) -> Any:
-    """``previous_keys`` with each str key redacting (anything else is left to the checks)."""
+    """``previous_keys`` with each text in it redacting (a list of keys given by mistake too);
+    anything else is left to the checks."""
     if isinstance(keys, Mapping):
         return {conceal(version): conceal(key) for version, key in keys.items()}
+    if isinstance(keys, list | tuple | set | frozenset):
+        return type(keys)(conceal(key) for key in keys)
     return keys
 
 
@@ -110,7 +113,7 @@ def _version(value: object, name: str = "key_version") -> int:
             if isinstance(value, int)
             else "text that is not a whole number"
             if isinstance(value, str)
-            else type(value).__name__
+            else type_name(value)
         )
         raise ValidationError(f"{name} must be a non-negative int, not {shown}")
     return value
@@ -176,6 +179,16 @@ class Credentials:
             encryption_key=encryption_key,
             key_version=key_version,
             previous_keys=previous_keys,
+        )
+
+    def __repr__(self) -> str:
+        # Written out rather than attrs' so that a half-built object has one too: a traceback
+        # with captured locals shows `self` of __init__ when a value is refused.
+        if not hasattr(self, "previous_keys"):
+            return "Credentials(<not built>)"
+        return (
+            f"Credentials(user_id={self.user_id!r}, key_version={self.key_version!r}, "
+            f"previous_keys={dict(self.previous_keys)!r})"
         )
 
     def __attrs_post_init__(self) -> None:

@@ -50,15 +50,41 @@ class Plaintext:
         raise TypeError("memory content is not pickled here")
 
 
+@final
+class RedactedBytes(bytes):
+    """Bytes given where a secret str was expected (a key read in binary mode), with a redacted
+    repr (internal): they are refused, and the refusal's frames must not show them."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"b'{REDACTED}'"
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("a redacted secret is not pickled or copied")
+
+
 def conceal(value: object) -> Any:
-    """``value`` as a :class:`RedactedStr` when it is a str, unchanged otherwise (internal).
+    """``value`` as a :class:`RedactedStr` (or :class:`RedactedBytes`) when it is text (or
+    bytes), unchanged otherwise (internal).
 
     Public entry points rebind their secret arguments with it first, so neither their own frame
-    nor any frame they call holds the plain text, even when the value turns out to be invalid.
+    nor any frame they call holds the plain value, even when it turns out to be invalid.
     """
-    if isinstance(value, str) and type(value) is not RedactedStr:
-        return RedactedStr(value)
+    if isinstance(value, str):
+        return value if type(value) is RedactedStr else RedactedStr(value)
+    if isinstance(value, bytes | bytearray):
+        return value if type(value) is RedactedBytes else RedactedBytes(value)
     return value
+
+
+def type_name(value: object) -> str:
+    """The name of ``value``'s type as the caller gave it (``str`` for a RedactedStr)."""
+    if type(value) is RedactedStr:
+        return "str"
+    if type(value) is RedactedBytes:
+        return "bytes"
+    return type(value).__name__
 
 
 @final

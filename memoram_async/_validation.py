@@ -18,7 +18,7 @@ import httpx
 
 from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, REASON_MAX_LENGTH
 from ._errors import ValidationError
-from ._secret import Secret, conceal
+from ._secret import Secret, conceal, type_name
 
 # Compiled once: ids and keys are checked on every call.
 _SPACE: Final = re.compile(r"\s")
@@ -32,7 +32,7 @@ _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 
 def _type_name(value: object) -> str:
-    return type(value).__name__
+    return type_name(value)
 
 
 def check_encodable(value: str, name: str) -> str:
