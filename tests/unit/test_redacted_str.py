@@ -11,7 +11,14 @@ import pytest
 from memoram_api import models as api
 
 from memoram_async import Secret
-from memoram_async._secret import REDACTED, Plaintext, RedactedStr, conceal
+from memoram_async._secret import (
+    REDACTED,
+    Plaintext,
+    RedactedBytes,
+    RedactedStr,
+    conceal,
+    type_name,
+)
 
 SECRET = "mk-0123456789abcdef-not-for-logs"
 
@@ -86,12 +93,16 @@ def test_reveal_redacted_is_cached_and_reveal_stays_plain() -> None:
     assert wrapped == secret
 
 
-def test_conceal_wraps_str_only() -> None:
-    """conceal() makes a str redacting, once, and leaves other values as they are."""
-    concealed = conceal(SECRET)
-    assert type(concealed) is RedactedStr
-    assert conceal(concealed) is concealed
-    for other in (None, 3, b"bytes", Secret(SECRET), {"k": SECRET}):
+def test_conceal_wraps_text_and_bytes_only() -> None:
+    """conceal() makes a str or bytes redacting, once, and leaves other values as they are."""
+    for given, kind in ((SECRET, RedactedStr), (SECRET.encode(), RedactedBytes)):
+        concealed = conceal(given)
+        assert type(concealed) is kind
+        assert concealed == given
+        assert SECRET not in repr(concealed)
+        assert conceal(concealed) is concealed
+        assert type_name(concealed) == type(given).__name__
+    for other in (None, 3, Secret(SECRET), {"k": SECRET}):
         assert conceal(other) is other
 
 
