@@ -34,5 +34,10 @@ APPROVAL_POLL_MAX: Final = 15.0
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 100
 
+# Tags of one memory (openapi.yaml: maxItems and items.maxLength of the tags arrays); the list
+# filter names at most as many tags as a memory can carry.
+MAX_TAGS: Final = 100
+MAX_TAG_LENGTH: Final = 100
+
 LOGGER_NAME: Final = "memoram_async"
 USER_AGENT: Final = "memoram-async"

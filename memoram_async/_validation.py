@@ -16,7 +16,7 @@ from uuid import UUID
 
 import httpx
 
-from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, REASON_MAX_LENGTH
+from ._constants import API_KEY_ENV, MAX_PAGE_SIZE, MAX_TAG_LENGTH, MAX_TAGS, REASON_MAX_LENGTH
 from ._errors import ValidationError
 from ._secret import Secret, conceal, type_name
 
@@ -178,12 +178,17 @@ def check_score(value: object, name: str, *, unit: bool = False) -> float | None
 
 
 def check_tag(value: object, name: str = "tag") -> str:
-    """One tag name: a non-empty str without commas (the list filter joins tags with commas)
-    and without spaces around it (a filter strips them, so such a tag could never be found)."""
+    """One tag name: a non-empty str of at most 100 characters, without commas (the list filter
+    joins tags with commas) and without spaces around it (a filter strips them, so such a tag
+    could never be found)."""
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not value.strip():
         raise ValidationError(f"{name} must not be empty")
+    if len(value) > MAX_TAG_LENGTH:
+        raise ValidationError(
+            f"{name} must be at most {MAX_TAG_LENGTH} characters long (one has {len(value)})"
+        )
     if "," in value:
         raise ValidationError(f"{name} must not contain a comma")
     if value != value.strip():
@@ -192,13 +197,16 @@ def check_tag(value: object, name: str = "tag") -> str:
 
 
 def check_tags(value: object, name: str = "tags") -> tuple[str, ...]:
-    """A collection of tag names (a list, tuple or set; a bare str is refused)."""
+    """A collection of at most 100 tag names (a list, tuple or set; a bare str is refused)."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise ValidationError(
             f"{name} must be a list or tuple of str, not {_type_name(value)}"
             + (" (wrap a single tag in a list)" if isinstance(value, str) else "")
         )
-    return tuple(check_tag(tag, f"each of {name}") for tag in value)
+    tags = tuple(check_tag(tag, f"each of {name}") for tag in value)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"{name} has {len(tags)} items; at most {MAX_TAGS} are allowed")
+    return tags
 
 
 def check_page_size(value: object) -> int:
