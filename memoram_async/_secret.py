@@ -14,10 +14,11 @@ class RedactedStr(str):
 
     It is the real text everywhere the wire needs it: ``str(x)``, f-strings, concatenation,
     ``.encode()``, httpx headers and JSON bodies (``json`` encodes any str subclass as its
-    text), and every one of those gives back a plain ``str``. Only ``repr`` hides it, which is
-    what a traceback with captured locals, an error reporter (Sentry records each frame's locals
-    with ``repr``) and the ``repr`` of a generated request model or of a ``dict`` call. It is
-    not pickled or copied by ``copy``, so it cannot be stored by accident either.
+    text), and those give back a plain ``str`` (a format spec narrower than the text may return
+    the object itself). Only ``repr`` hides it, and ``repr`` is what a traceback with captured
+    locals, an error reporter (Sentry records each frame's locals with it) and the ``repr`` of a
+    generated request model or of a ``dict`` call. It refuses ``pickle`` and ``copy``, so it is
+    not stored by accident either.
     """
 
     __slots__ = ()
