@@ -12,7 +12,10 @@ against the fake API, with every logger at DEBUG. Collected along the way:
 - the same traceback formatted with captured locals
   (``TracebackException.from_exception(exc, capture_locals=True)``), and ``repr()`` of every
   local of every frame of it and of its causes, the way an error reporter such as Sentry
-  (``include_local_variables``, on by default) records them.
+  (``include_local_variables``, on by default) records them. The scenario's own frames (and the
+  fake API's) are left out: a caller holds what it passed, and the server knows its secrets.
+  The one ``encryption=False`` create is scanned for everything but its plaintext, which the
+  generated request model carries by design (docs/threat-model.md).
 
 None may contain: the API key (also the wrong ones tried), any JWT issued or sent, the memory
 key, an encryption key (hex in either case, half of it, base64, the raw bytes' repr) or any
