@@ -25,7 +25,7 @@ import attrs
 from ._constants import TOKEN_REFRESH_MARGIN
 from ._errors import ClientClosedError
 from ._log import log_expired_token
-from ._secret import Secret
+from ._secret import RedactedStr, Secret
 
 
 @attrs.frozen
@@ -72,7 +72,7 @@ class FixedToken:
 
     def __init__(self, token: Secret) -> None:
         self._token = token
-        self._header = "Bearer " + token.reveal()
+        self._header: str = RedactedStr("Bearer " + token.reveal())
 
     def header(self) -> str | None:
         """The Authorization header value (always available)."""
@@ -179,7 +179,7 @@ class TokenManager:
         now = self._clock()
         lifetime = token_lifetime(grant.expires_at, grant.server_date, self._wall())
         self._token = grant.token
-        self._header = "Bearer " + grant.token.reveal()
+        self._header = RedactedStr("Bearer " + grant.token.reveal())
         if lifetime > 0:
             self._refresh_at = now + refresh_delay(lifetime)
         else:
@@ -201,5 +201,5 @@ async def authorization(tokens: TokenManager | FixedToken) -> str:
     """The ``Authorization`` value for one request: the cached header, or a token fetched now."""
     header = tokens.header()
     if header is None:
-        header = "Bearer " + (await tokens.get()).reveal()
+        header = RedactedStr("Bearer " + (await tokens.get()).reveal())
     return header

@@ -46,7 +46,7 @@ from ._operations import (
 )
 from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_options
 from ._retry import poll_delay
-from ._secret import Secret
+from ._secret import Secret, conceal
 from ._session import Session
 from ._user import UserMemories
 from ._validation import check_id, check_reason, check_seconds, check_secret_text
@@ -114,6 +114,8 @@ class MemoramClient:
         idempotent_creates: bool = False,
         allow_insecure_http: bool = False,
     ) -> None:
+        # Redacting from here on: every frame below is on the traceback of a bad argument.
+        api_key, token = conceal(api_key), conceal(token)
         check_flags(
             encryption=encryption,
             idempotent_creates=idempotent_creates,
@@ -143,6 +145,9 @@ class MemoramClient:
         )
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_session"):
+            # Its __init__ raised: a traceback's captured locals show the half-built object.
+            return "<MemoramClient (not initialised)>"
         state = " closed" if self._session.closed else ""
         return (
             f"<MemoramClient{state} base_url={self._session.base_url!r} "
@@ -237,8 +242,11 @@ class MemoramClient:
             APIStatusError: The server refused; ``outcome_unknown`` says whether the request
                 may have been created anyway.
         """
+        memory_key = conceal(memory_key)
         key = check_secret_text(memory_key, "memory_key")
-        body = api.CreateAccessRequest(memory_key=key.reveal(), reason=check_reason(reason))
+        body = api.CreateAccessRequest(
+            memory_key=key.reveal_redacted(), reason=check_reason(reason)
+        )
         return await self._session.call(
             CREATE_ACCESS_REQUEST,
             create_access_request.asyncio_detailed,

@@ -14,7 +14,7 @@ import httpx
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from ._errors import ValidationError
 from ._options import NOT_GIVEN, NotGiven
-from ._secret import Secret
+from ._secret import Secret, conceal
 from ._validation import (
     check_api_key,
     check_base_url,
@@ -73,7 +73,7 @@ def resolve_settings(
             raise ValidationError("pass api_key or token, not both")
         fixed_token = check_secret_text(token, "token")
     else:
-        raw_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        raw_key = conceal(api_key if api_key is not None else os.environ.get(API_KEY_ENV))
         if raw_key is None or raw_key == "":
             raise ValidationError(
                 f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "

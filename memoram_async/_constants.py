@@ -48,6 +48,10 @@ MAX_PAGE_SIZE: Final = 100
 # reencrypt_memories(): updates in flight at once, by default and at most.
 REENCRYPT_CONCURRENCY: Final = 8
 MAX_REENCRYPT_CONCURRENCY: Final = 32
+# Tags of one memory (openapi.yaml: maxItems and items.maxLength of the tags arrays); the list
+# filter names at most as many tags as a memory can carry.
+MAX_TAGS: Final = 100
+MAX_TAG_LENGTH: Final = 100
 
 LOGGER_NAME: Final = "memoram_async"
 USER_AGENT: Final = "memoram-async"

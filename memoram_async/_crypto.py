@@ -25,7 +25,7 @@ from ._envelope import (
     user_bytes,
 )
 from ._errors import DecryptionError, InvalidKeyError, ValidationError
-from ._secret import Secret
+from ._secret import Secret, conceal, type_name
 
 KEY_SIZES: Final = (16, 24, 32)
 _HEX: Final = re.compile(r"[0-9a-fA-F]*")
@@ -82,16 +82,24 @@ class EncryptionKey:
             InvalidKeyError: Not hex, not 16/24/32 bytes, or the version is out of range. The
                 message never contains the key.
         """
-        text = hex_key.reveal() if isinstance(hex_key, Secret) else hex_key
+        # Only redacting values in this frame: it is on the traceback of every error below.
+        hex_key = conceal(hex_key)
+        text = hex_key.reveal_redacted() if isinstance(hex_key, Secret) else hex_key
         if not isinstance(text, str):
-            raise InvalidKeyError(f"an encryption key must be hex text, not {type(text).__name__}")
+            raise InvalidKeyError(f"an encryption key must be hex text, not {type_name(text)}")
         if not _HEX.fullmatch(text):
             raise InvalidKeyError("the encryption key is not hex (only 0-9, a-f and A-F allowed)")
         if len(text) % 2:
             raise InvalidKeyError(
                 f"the encryption key has an odd number of hex digits ({len(text)})"
             )
-        return cls(bytes.fromhex(text), version)
+        # Checked here rather than in __init__, whose frame would hold the raw key bytes.
+        if len(text) // 2 not in KEY_SIZES:
+            raise InvalidKeyError(
+                f"an encryption key must be 32, 48 or 64 hex digits (16, 24 or 32 bytes) "
+                f"for AES-128/192/256, not {len(text)} hex digits"
+            )
+        return cls(bytes.fromhex(text), _check_version(version))
 
     @property
     def algorithm(self) -> str:

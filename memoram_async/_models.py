@@ -18,7 +18,7 @@ import attrs
 
 from ._crypto import Keyring
 from ._errors import ValidationError
-from ._secret import Secret
+from ._secret import Secret, conceal, type_name
 from ._validation import check_secret_text, check_uuid
 
 
@@ -80,11 +80,29 @@ def _keys_converter(value: Mapping[int, str | Secret] | None) -> Mapping[int, Se
     return MappingProxyType(dict(sorted(keys.items())))
 
 
+def _conceal_keys(keys: object) -> Any:
+    """``previous_keys`` with each text in it redacting (a list of keys given by mistake too);
+    anything else is left to the checks."""
+    if isinstance(keys, Mapping):
+        return {conceal(version): conceal(key) for version, key in keys.items()}
+    if isinstance(keys, list | tuple | set | frozenset):
+        return type(keys)(conceal(key) for key in keys)
+    return keys
+
+
 def _version(value: object, name: str = "key_version") -> int:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(f"{name} must be a non-negative int, not {value!r}")
+        # Never the value itself: a key passed in the wrong place would be printed.
+        shown = (
+            "a negative int"
+            if isinstance(value, int)
+            else "text that is not a whole number"
+            if isinstance(value, str)
+            else type_name(value)
+        )
+        raise ValidationError(f"{name} must be a non-negative int, not {shown}")
     return value
 
 
@@ -100,7 +118,7 @@ def _encryption_key_converter(value: object) -> Secret:
     return check_secret_text(value, "encryption_key")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Credentials:
     """What an approved access request grants: everything needed to use one user's memories.
 
@@ -128,6 +146,37 @@ class Credentials:
         factory=dict, converter=_keys_converter, hash=False, repr=lambda keys: repr(dict(keys))
     )
     _keyring: Keyring = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __init__(
+        self,
+        *,
+        user_id: UUID | str,
+        memory_key: str | Secret,
+        encryption_key: str | Secret,
+        key_version: int | str,
+        previous_keys: Mapping[int, str | Secret] | None = None,
+    ) -> None:
+        # Redacting from the first line on: this frame and the converters' are on the traceback
+        # of a bad value, and error reporters record their locals.
+        memory_key, encryption_key = conceal(memory_key), conceal(encryption_key)
+        key_version, previous_keys = conceal(key_version), _conceal_keys(previous_keys)
+        self.__attrs_init__(
+            user_id=user_id,
+            memory_key=memory_key,
+            encryption_key=encryption_key,
+            key_version=key_version,
+            previous_keys=previous_keys,
+        )
+
+    def __repr__(self) -> str:
+        # Written out rather than attrs' so that a half-built object has one too: a traceback
+        # with captured locals shows `self` of __init__ when a value is refused.
+        if not hasattr(self, "previous_keys"):
+            return "Credentials(<not built>)"
+        return (
+            f"Credentials(user_id={self.user_id!r}, key_version={self.key_version!r}, "
+            f"previous_keys={dict(self.previous_keys)!r})"
+        )
 
     def __attrs_post_init__(self) -> None:
         if self.key_version in self.previous_keys:
@@ -189,6 +238,10 @@ class Credentials:
         """
         if not isinstance(data, Mapping):
             raise ValidationError(f"credentials must be a mapping, not {type(data).__name__}")
+        data = {  # redacting from here on, as in __init__
+            name: _conceal_keys(value) if name == "previous_keys" else conceal(value)
+            for name, value in data.items()
+        }
         missing = [
             f for f in ("user_id", "memory_key", "encryption_key", "key_version") if f not in data
         ]

@@ -82,23 +82,20 @@ class StoredReader:
 async def reencrypt_all(
     keyring: Keyring,
     user_text: str,
-    *,
-    read_page: Callable[[str | None], Awaitable[RawPage]],
-    read_stored: Callable[[str], Awaitable[str]],
+    reader: StoredReader,
     write: Callable[[str, str], Awaitable[None]],
-    concurrency: int,
+    concurrency: object,
 ) -> ReencryptionResult:
     """Rewrite, under the current key, every listed memory that uses an older one.
 
     Args:
         keyring: The user's keys (the current one and older ones).
         user_text: The user's id as text (the envelopes' associated data).
-        read_page: Lists one page of stored contents from a cursor (None: the first page).
-        read_stored: Reads one memory's stored content again.
+        reader: Lists pages of stored contents, and reads one memory's stored content again.
         write: Stores a new envelope as a memory's content.
-        concurrency: Updates in flight at once.
+        concurrency: Updates in flight at once, checked (1 to 32) before anything is sent.
     """
-    limit = asyncio.Semaphore(concurrency)
+    limit = asyncio.Semaphore(check_concurrency(concurrency))
     scanned = rewritten = 0
     failed: list[str] = []
     skipped: list[str] = []
@@ -109,7 +106,7 @@ async def reencrypt_all(
         # (this narrows the race to the time between the two requests).
         async with limit:
             try:
-                if await read_stored(memory_id) != listed:
+                if await reader.stored(memory_id) != listed:
                     skipped.append(memory_id)
                     return
                 await write(memory_id, envelope)
@@ -122,7 +119,7 @@ async def reencrypt_all(
     cursor: str | None = None
     seen: set[str] = set()
     while True:
-        raw, cursor = await read_page(cursor)
+        raw, cursor = await reader.page(cursor)
         jobs = []
         for memory_id, stored in raw:
             scanned += 1

@@ -23,6 +23,7 @@ from ._auth import FixedToken, TokenManager, authorization
 from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
 from ._errors import APIConnectionError, ClientClosedError, EventLoopError
 from ._operations import CREATE_TOKEN, Operation
+from ._secret import RedactedStr
 from ._translate import read_error
 from ._validation import is_loopback_host
 
@@ -224,8 +225,8 @@ class Attempt:
             if status != 401 or replayed or not header or not tokens.refreshable:
                 break
             # The token was refused (revoked, or expired early): one replay with a new one.
-            token = await tokens.refresh(header)
-            request.headers["Authorization"] = "Bearer " + token.reveal()
+            header = RedactedStr("Bearer " + (await tokens.refresh(header)).reveal())
+            request.headers["Authorization"] = header
             replayed = True
         self.answered = status
         self.response = response

@@ -222,11 +222,16 @@ class Session:
                 if not attempt.answered:
                     # Raised before any answer: a broken transport or hook, not a broken body.
                     raise connection_error(op, path, exc, op.create or maybe_processed) from exc
-                body = attempt.response.content if attempt.response is not None else None
-                shape = locate_shape_error(exc, op.operation_id, body)
+                shape = locate_shape_error(
+                    exc,
+                    op.operation_id,
+                    attempt.response.content if attempt.response is not None else None,
+                )
+                # The parsing frames hold the answer's body, which may repeat secrets: the
+                # cause keeps its message, not those frames (a reporter would record them).
                 raise shape_error(
                     op, path, str(shape), attempt.answered, maybe_processed, shape
-                ) from exc
+                ) from exc.with_traceback(None)
             except RuntimeError as exc:
                 if self.closed:
                     raise closed_error(op, maybe_processed) from exc
@@ -277,7 +282,9 @@ class Session:
     async def _fetch_token(self) -> TokenGrant:
         if self._api_key is None:  # pragma: no cover - FixedToken is used then
             raise RuntimeError("no API key")
-        body = AuthTokenRequest(api_key=self._api_key.reveal(), expires_in=TOKEN_REQUESTED_LIFETIME)
+        body = AuthTokenRequest(
+            api_key=self._api_key.reveal_redacted(), expires_in=TOKEN_REQUESTED_LIFETIME
+        )
         return await self.call(
             CREATE_TOKEN,
             create_token.asyncio_detailed,

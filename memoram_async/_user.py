@@ -44,7 +44,8 @@ from ._operations import (
 )
 from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_options
 from ._pagination import MemoryIterator, Page
-from ._rotation import StoredReader, check_concurrency, reencrypt_all
+from ._rotation import StoredReader, reencrypt_all
+from ._secret import Plaintext
 from ._session import Session
 from ._validation import check_content, check_id
 
@@ -134,7 +135,12 @@ class UserMemories:
                 have stored the memory.
             APIConnectionError: No answer; see ``outcome_unknown``.
         """
-        content = check_content(content)
+        try:
+            plain = Plaintext(check_content(content))
+        except ValidationError:
+            del content  # a reporter records this frame's locals: not the content refused
+            raise
+        del content  # from here on only `plain` (its repr is redacted) holds the plaintext
         credentials = self._credentials
         user_id = credentials.user_id
         optional = create_fields(
@@ -147,17 +153,20 @@ class UserMemories:
         )
         body = api.CreateMemoryRequest(
             user_id=user_id,
-            memory_key=credentials.memory_key.reveal(),
+            memory_key=credentials.memory_key.reveal_redacted(),
             # Encrypted once, before the retry loop: every attempt sends the same envelope.
-            content=self._keyring.encrypt(content, self._user_text) if self._encrypt else content,
+            # Without encryption the plaintext itself is sent (and shows in this model's repr:
+            # wrapping it in a redacting str would copy every content).
+            content=(
+                self._keyring.encrypt(plain.text, self._user_text) if self._encrypt else plain.text
+            ),
             **optional,
         )
-
         return await self._session.call(
             CREATE_MEMORY,
             create_memory.asyncio_detailed,
             {"body": body, "idempotency_key": idempotency_key()},
-            lambda response: written_memory(response, user_id, content),
+            lambda response: written_memory(response, user_id, plain.text),
             self._options,
         )
 
@@ -263,9 +272,17 @@ class UserMemories:
         """
         memory_id = check_id(memory_id, "memory_id")
         sent: str | NotGiven = NOT_GIVEN
+        plain: Plaintext | None = None
         if content is not NOT_GIVEN:
-            plain = check_content(content)
-            sent = self._keyring.encrypt(plain, self._user_text) if self._encrypt else plain
+            try:
+                plain = Plaintext(check_content(content))
+            except ValidationError:
+                del content  # a reporter records this frame's locals: not the content refused
+                raise
+            sent = (
+                self._keyring.encrypt(plain.text, self._user_text) if self._encrypt else plain.text
+            )
+        del content  # from here on only `plain` (its repr is redacted) holds the plaintext
         fields = update_fields(
             content=sent,
             title=title,
@@ -275,12 +292,14 @@ class UserMemories:
             confidence=confidence,
             source=source,
         )
-        return await self._update(memory_id, fields, None if content is NOT_GIVEN else content)
+        return await self._update(memory_id, fields, plain)
 
-    async def _update(self, memory_id: str, fields: dict[str, Any], content: str | None) -> Memory:
+    async def _update(
+        self, memory_id: str, fields: dict[str, Any], plain: Plaintext | None
+    ) -> Memory:
         body = api.UpdateMemoryRequest(
             user_id=self._credentials.user_id,
-            memory_key=self._credentials.memory_key.reveal(),
+            memory_key=self._credentials.memory_key.reveal_redacted(),
             **fields,
         )
         user_id = self._credentials.user_id
@@ -288,7 +307,9 @@ class UserMemories:
             UPDATE_MEMORY,
             update_memory.asyncio_detailed,
             {"blob_id": memory_id, "body": body},
-            lambda response: written_memory(response, user_id, content),
+            lambda response: written_memory(
+                response, user_id, None if plain is None else plain.text
+            ),
             self._options,
             f"/memory-blobs/{memory_id}",
         )
@@ -314,7 +335,6 @@ class UserMemories:
 
     async def list_tags(self) -> list[Tag]:
         """All tags of the user."""
-
         return await self._session.call(
             LIST_TAGS,
             list_tags.asyncio_detailed,
@@ -363,20 +383,12 @@ class UserMemories:
         """
         if not self._encrypt:
             raise ValidationError("reencrypt_memories() needs a client with encryption on")
-        concurrency = check_concurrency(concurrency)
         reader = StoredReader(self._session, self._options, self._credentials.user_id)
 
         async def rewrite(memory_id: str, envelope: str) -> None:
             await self._update(memory_id, {"content": envelope}, None)
 
-        return await reencrypt_all(
-            self._keyring,
-            self._user_text,
-            read_page=reader.page,
-            read_stored=reader.stored,
-            write=rewrite,
-            concurrency=concurrency,
-        )
+        return await reencrypt_all(self._keyring, self._user_text, reader, rewrite, concurrency)
 
     # -- conversion --------------------------------------------------------------------------
 

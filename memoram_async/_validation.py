@@ -20,11 +20,13 @@ from ._constants import (
     API_KEY_ENV,
     MAX_PAGE_SIZE,
     MAX_RETRIES_LIMIT,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     MAX_TIMEOUT,
     REASON_MAX_LENGTH,
 )
 from ._errors import ValidationError
-from ._secret import Secret
+from ._secret import Secret, conceal, type_name
 
 # Compiled once: ids and keys are checked on every call.
 _SPACE: Final = re.compile(r"\s")
@@ -35,7 +37,7 @@ _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 
 def _type_name(value: object) -> str:
-    return type(value).__name__
+    return type_name(value)
 
 
 def check_encodable(value: str, name: str) -> str:
@@ -43,14 +45,28 @@ def check_encodable(value: str, name: str) -> str:
     would fail only while the request is written, after the call had started."""
     if value.isascii():  # O(1) in CPython: the common case costs nothing
         return value
+    position = _unencodable_at(value)
+    if position is None:
+        return value
+    del value  # this frame is on the error's traceback: it must not hold the text
+    raise ValidationError(_surrogate_message(name, position))
+
+
+def _unencodable_at(value: str) -> int | None:
+    """Where UTF-8 fails on ``value``, or None. Returns rather than raises, so the
+    ``UnicodeEncodeError`` (whose repr repeats the whole text) is gone before any error is."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValidationError(
-            f"{name} cannot be sent: character {exc.start} is a lone surrogate, which UTF-8 "
-            "cannot encode (was the text decoded with errors='surrogateescape'?)"
-        ) from None
-    return value
+        return exc.start
+    return None
+
+
+def _surrogate_message(name: str, position: int) -> str:
+    return (
+        f"{name} cannot be sent: character {position} is a lone surrogate, which UTF-8 "
+        "cannot encode (was the text decoded with errors='surrogateescape'?)"
+    )
 
 
 def check_uuid(value: object, name: str) -> UUID:
@@ -85,11 +101,15 @@ def check_id(value: object, name: str) -> str:
 
 
 def check_secret_text(value: object, name: str) -> Secret:
-    """A non-empty secret string without whitespace (API key, memory key), as a Secret."""
+    """A non-empty secret string without whitespace (API key, memory key), as a Secret.
+
+    Callers pass ``value`` through :func:`conceal` first: this frame is on the traceback of the
+    errors below, and holds only redacting values then.
+    """
     if isinstance(value, Secret):
-        text = value.reveal()
+        text = value.reveal_redacted()
     elif isinstance(value, str):
-        text = value
+        text = conceal(value)
     else:
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not text:
@@ -122,10 +142,21 @@ def check_reason(value: object) -> str:
 
 
 def check_content(value: object) -> str:
-    """Memory content: any str (it may be empty)."""
-    if not isinstance(value, str):
-        raise ValidationError(f"content must be a str, not {_type_name(value)}")
-    return check_encodable(value, "content")
+    """Memory content: any str (it may be empty).
+
+    Refused content is not left in this frame, which is on the error's traceback.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        position = _unencodable_at(value)
+        if position is None:
+            return value
+        del value
+        raise ValidationError(_surrogate_message("content", position))
+    message = f"content must be a str, not {_type_name(value)}"
+    del value
+    raise ValidationError(message)
 
 
 def check_optional_text(value: object, name: str) -> str | None:
@@ -152,12 +183,17 @@ def check_score(value: object, name: str, *, unit: bool = False) -> float | None
 
 
 def check_tag(value: object, name: str = "tag") -> str:
-    """One tag name: a non-empty str without commas (the list filter joins tags with commas)
-    and without spaces around it (a filter strips them, so such a tag could never be found)."""
+    """One tag name: a non-empty str of at most 100 characters, without commas (the list filter
+    joins tags with commas) and without spaces around it (a filter strips them, so such a tag
+    could never be found)."""
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a str, not {_type_name(value)}")
     if not value.strip():
         raise ValidationError(f"{name} must not be empty")
+    if len(value) > MAX_TAG_LENGTH:
+        raise ValidationError(
+            f"{name} must be at most {MAX_TAG_LENGTH} characters long (one has {len(value)})"
+        )
     if "," in value:
         raise ValidationError(f"{name} must not contain a comma")
     if value != value.strip():
@@ -166,13 +202,16 @@ def check_tag(value: object, name: str = "tag") -> str:
 
 
 def check_tags(value: object, name: str = "tags") -> tuple[str, ...]:
-    """A collection of tag names (a list, tuple or set; a bare str is refused)."""
+    """A collection of at most 100 tag names (a list, tuple or set; a bare str is refused)."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise ValidationError(
             f"{name} must be a list or tuple of str, not {_type_name(value)}"
             + (" (wrap a single tag in a list)" if isinstance(value, str) else "")
         )
-    return tuple(check_tag(tag, f"each of {name}") for tag in value)
+    tags = tuple(check_tag(tag, f"each of {name}") for tag in value)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"{name} has {len(tags)} items; at most {MAX_TAGS} are allowed")
+    return tags
 
 
 def check_page_size(value: object) -> int:

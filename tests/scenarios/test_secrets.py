@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import httpx
 import pytest
 
 from memoram_async import BadRequestError, MemoramClient, RateLimitError, ValidationError
-from tests.scenarios.chaos.secret_leaks import Secrets, run_secrets
+from tests.scenarios.chaos.secret_leaks import Secrets, frame_locals, run_secrets, with_locals
 from tests.scenarios.fake_api import FakeAPI, credentials
 
 
@@ -54,6 +55,20 @@ def test_the_scanner_finds_every_form_of_a_planted_key() -> None:
     ):
         assert found.leaks([text]), text
     assert not found.leaks(["nothing to see", "0f0f"])
+
+
+def test_the_frame_scan_sees_a_local_outside_the_scenario() -> None:
+    """The captured-locals scan is not blind: a plain secret in a frame outside tests/ is found."""
+    key = "mem_" + "cd" * 24
+    found = Secrets()
+    found.add("the API key", key)
+    outside = compile("def send(api_key):\n    raise ValueError('refused')\n", "<sdk>", "exec")
+    namespace: dict[str, Any] = {}
+    exec(outside, namespace)  # noqa: S102 - defines a function whose frame is not under tests/
+    with pytest.raises(ValueError, match="refused") as caught:
+        namespace["send"](key)
+    assert found.leaks([with_locals(caught.value)])
+    assert found.leaks(frame_locals(caught.value))
 
 
 @pytest.mark.parametrize(

@@ -593,3 +593,88 @@ def test_default_page_size_is_within_the_spec_bounds() -> None:
         f"openapi.yaml operation listMemories, parameter limit is {low}..{high}, but "
         f"UserMemories.list_memories(page_size={default}) (memoram_async/_user.py) is outside",
     )
+
+
+# Bounded arrays: each request property with maxItems or items.maxLength, and the probe that
+# passes a list through the public API and returns what was sent.
+ARRAY_INPUTS: dict[str, tuple[str, Probe]] = {
+    "CreateMemoryRequest.tags": (
+        "UserMemories.create_memory(tags) via check_tags and MAX_TAGS / MAX_TAG_LENGTH "
+        "(memoram_async/_validation.py, _constants.py)",
+        lambda u, r, v: _create("tags", u, r, v),
+    ),
+    "UpdateMemoryRequest.tags": (
+        "UserMemories.update_memory(tags) via check_tags and MAX_TAGS / MAX_TAG_LENGTH "
+        "(memoram_async/_validation.py, _constants.py)",
+        lambda u, r, v: _update("tags", u, r, v),
+    ),
+}
+
+
+def bounded_array_schemas() -> dict[str, Any]:
+    """Every request property that is an array with a bound on its items or their length."""
+    requests = request_schema_names()
+    found = {}
+    for location, schema in spec_properties().items():
+        schema = resolve(schema)
+        if location.partition(".")[0] not in requests or schema.get("type") != "array":
+            continue
+        if "maxItems" in schema or "maxLength" in resolve(schema.get("items", {})):
+            found[location] = schema
+    return found
+
+
+def test_every_bounded_array_input_is_probed() -> None:
+    """Each array property with maxItems or items.maxLength has a probe of the SDK's checks."""
+    missing = sorted(bounded_array_schemas().keys() - ARRAY_INPUTS.keys())
+    require(
+        not missing,
+        "\n".join(
+            f"{spec_element(location)} is a bounded array users set: add its public argument's "
+            "probe to ARRAY_INPUTS in tests/unit/test_spec_consistency.py (and check the bound "
+            "in memoram_async/_validation.py)"
+            for location in missing
+        ),
+    )
+
+
+@pytest.mark.parametrize("location", sorted(ARRAY_INPUTS))
+def test_array_input_follows_the_spec(location: str) -> None:
+    """The SDK sends maxItems items of maxLength characters, and refuses one more of either."""
+    schema = bounded_array_schemas().get(location)
+    place, probe = ARRAY_INPUTS[location]
+    require(
+        schema is not None,
+        f"{spec_element(location)} is no longer a bounded array: update {place} and "
+        "ARRAY_INPUTS in tests/unit/test_spec_consistency.py",
+    )
+    most = schema.get("maxItems", 10)
+    longest = resolve(schema.get("items", {})).get("maxLength", 10)
+
+    def names(count: int, length: int) -> list[str]:
+        return [f"{i:04d}".ljust(length, "x") for i in range(count)]
+
+    async def attempt(value: list[str]) -> tuple[bool, object]:
+        recorder = Recorder()
+        async with client(recorder) as sdk:
+            try:
+                return True, await probe(user(sdk), recorder, value)
+            except ValidationError as exc:
+                require("tags" in str(exc), f"{place} refuses without naming tags: {exc}")
+                return False, None
+
+    problems = []
+    fullest = names(most, longest)
+    accepted, sent = asyncio.run(attempt(fullest))
+    if not accepted or sent != fullest:
+        problems.append(f"does not send {most} items of {longest} characters as given")
+    if "maxItems" in schema and asyncio.run(attempt(names(most + 1, 5)))[0]:
+        problems.append(f"accepts {most + 1} items")
+    if asyncio.run(attempt([*names(1, 5), "y" * (longest + 1)]))[0]:
+        problems.append(f"accepts an item of {longest + 1} characters")
+    bounds = {"maxItems": schema.get("maxItems"), "items.maxLength": longest}
+    require(
+        not problems,
+        f"{spec_element(location)} is {bounds}, but {place} {', '.join(problems)}: "
+        "make the SDK's check match the spec",
+    )

@@ -22,7 +22,7 @@ from memoram_async._validation import (
     check_timeout,
     is_loopback_host,
 )
-from tests.scenarios.fake_api import BASE_URL
+from tests.scenarios.fake_api import BASE_URL, FakeAPI, credentials
 
 
 def test_missing_api_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,3 +79,29 @@ def test_helpers_return_normalised_values() -> None:
     assert check_page_size(100) == 100
     assert check_id("mem_1", "memory_id") == "mem_1"
     assert check_timeout(5).read == 5.0
+
+
+@pytest.mark.parametrize(
+    ("tags", "words"),
+    [
+        ([f"t{i}" for i in range(101)], "tags has 101 items; at most 100"),
+        (["a", "b" * 101], "each of tags must be at most 100 characters long (one has 101)"),
+    ],
+)
+def test_tag_bounds_are_refused_naming_tags(tags: list[str], words: str) -> None:
+    """More than 100 tags, or a tag over 100 characters, is a ValidationError naming tags."""
+    with pytest.raises(ValidationError) as caught:
+        check_tags(tags)
+    assert words in str(caught.value)
+    assert check_tags(tags[:100] if len(tags) > 100 else ["a", "b" * 100])
+
+
+async def test_the_tags_filter_names_at_most_100_tags() -> None:
+    """list_memories(tags=...) with 101 names is refused before any request."""
+    api = FakeAPI()
+    async with api.client() as client:
+        with pytest.raises(ValidationError, match="tags has 101 items"):
+            await anext(
+                aiter(client.user(credentials()).list_memories(tags=[str(i) for i in range(101)]))
+            )
+    assert not api.requests

@@ -8,7 +8,14 @@ against the fake API, with every logger at DEBUG. Collected along the way:
   the user object, Credentials, AccessRequest, Memory, Tag, MemoryIterator, ReencryptionResult,
   the keyring and keys, Secret;
 - every exception's ``str``, ``repr`` and ``args``, and its whole formatted traceback (as a
-  user's ``logger.exception`` would print it), chained causes included.
+  user's ``logger.exception`` would print it), chained causes included;
+- the same traceback formatted with captured locals
+  (``TracebackException.from_exception(exc, capture_locals=True)``), and ``repr()`` of every
+  local of every frame of it and of its causes, the way an error reporter such as Sentry
+  (``include_local_variables``, on by default) records them. The scenario's own frames (and the
+  fake API's) are left out: a caller holds what it passed, and the server knows its secrets.
+  The one ``encryption=False`` create is scanned for everything but its plaintext, which the
+  generated request model carries by design (docs/threat-model.md).
 
 None may contain: the API key (also the wrong ones tried), any JWT issued or sent, the memory
 key, an encryption key (hex in either case, half of it, base64, the raw bytes' repr) or any
@@ -26,6 +33,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final
 
 import httpx
@@ -41,6 +49,7 @@ from memoram_local import LocalServer
 from ..fake_api import FakeAPI, credentials
 from .common import ScenarioResult, outcome_of
 
+_TESTS: Final = Path(__file__).resolve().parents[2]
 _LOGGERS: Final = ("", "memoram_async", "httpx", "httpcore", "uvicorn", "memoram_local")
 
 
@@ -124,12 +133,12 @@ class Secrets:
         ):
             self.values[form] = "an encryption key"
 
-    def leaks(self, texts: list[str]) -> list[str]:
+    def leaks(self, texts: list[str], *, except_kind: str = "") -> list[str]:
         """One line per (kind, where) found, naming neither the secret nor the text."""
         found = []
         for index, text in enumerate(texts):
             for value, kind in self.values.items():
-                if value in text:
+                if value in text and kind != except_kind:
                     found.append(f"{kind} in text #{index}: {text[:60]!r}...")
         return found
 
@@ -139,6 +148,8 @@ class Sink:
 
     def __init__(self, result: ScenarioResult) -> None:
         self.texts: list[str] = []
+        self.unencrypted_frames: list[str] = []
+        self.frames_hold_plaintext = False
         self._result = result
 
     def show(self, *objects: object) -> None:
@@ -150,6 +161,14 @@ class Sink:
         """Keep an exception's str, repr, args, and its formatted traceback with causes."""
         self.texts += [str(exc), repr(exc), repr(exc.args)]
         self.texts.append("".join(traceback.format_exception(exc)))
+        frames = [with_locals(exc), *frame_locals(exc)]
+        if self.frames_hold_plaintext:
+            # encryption=False sends the plaintext itself, and the generated request model that
+            # carries it shows it in its repr: the SDK does not copy every content into a
+            # redacting str (docs/threat-model.md). Every other secret is still looked for.
+            self.unencrypted_frames += frames
+        else:
+            self.texts += frames
 
     async def call(self, call: Awaitable[Any], expect: type[BaseException] | None = None) -> Any:
         """Await ``call``; record its outcome, keep what it returned or raised.
@@ -185,6 +204,52 @@ class Sink:
             return
         self._result.record(made)
         self._result.problems.append(f"no {expect.__name__} where one was expected")
+
+
+def _is_ours(filename: str) -> bool:
+    """Whether a frame is this scenario's own code: the caller's frames hold the secrets it
+    passed in by construction; only the SDK's (and httpx's, and generated) frames are scanned."""
+    return Path(filename).resolve().is_relative_to(_TESTS)
+
+
+def with_locals(exc: BaseException) -> str:
+    """The traceback with captured locals, as ``TracebackException(capture_locals=True)``
+    formats it (causes and contexts included), minus the locals of the scenario's own frames."""
+    formatted = traceback.TracebackException.from_exception(exc, capture_locals=True)
+    pending: list[traceback.TracebackException | None] = [formatted]
+    while pending:
+        current = pending.pop()
+        if current is None:
+            continue
+        for frame in current.stack:
+            if _is_ours(frame.filename):
+                frame.locals = None
+        pending += [current.__cause__, current.__context__]
+    return "".join(formatted.format())
+
+
+def frame_locals(exc: BaseException) -> list[str]:
+    """``repr()`` of every local of every frame of ``exc`` and of the exceptions chained to it,
+    followed as Sentry's ``walk_exception_chain`` does (``__cause__`` when the context is
+    suppressed, else ``__context__``)."""
+    texts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            if _is_ours(tb.tb_frame.f_code.co_filename):
+                tb = tb.tb_next
+                continue
+            for name, value in tb.tb_frame.f_locals.items():
+                try:
+                    texts.append(f"{tb.tb_frame.f_code.co_name}.{name} = {value!r}")
+                except Exception as failure:  # a repr that fails is skipped, as Sentry does
+                    texts.append(f"{name}: repr failed with {type(failure).__name__}")
+            tb = tb.tb_next
+        current = current.__cause__ if current.__suppress_context__ else current.__context__
+    return texts
 
 
 async def _local_flow(sink: Sink, found: Secrets) -> int:
@@ -351,7 +416,9 @@ async def _fake_paths(sink: Sink, found: Secrets) -> None:
         api.fail("POST", "/access-requests", _echo(409))
         await sink.call(client.request_access(creds.memory_key, reason="r"), MemoramError)
         api.fail("POST", "/memory-blobs", _echo(400))
+        sink.frames_hold_plaintext = True
         await sink.call(unencrypted.user(creds).create_memory(text()), MemoramError)
+        sink.frames_hold_plaintext = False
         # Transport errors carry httpx's own words (they never see a body or a header value).
         api.fail("GET", "/tags", *[httpx.ReadTimeout("timed out")] * 3)
         await sink.call(user.list_tags(), MemoramError)
@@ -384,11 +451,13 @@ async def run_secrets() -> ScenarioResult:
         _insecure_http(sink, result)
     texts = [*logs.texts, *sink.texts]
     leaks = found.leaks(texts)
+    leaks += found.leaks(sink.unencrypted_frames, except_kind="plaintext content")
     result.problems += leaks[:20]
     result.check(len(logs.texts) > 30, "too few log records: was DEBUG logging captured?")
     result.elapsed = time.perf_counter() - started
     result.notes.append(
-        f"{len(texts)} texts scanned ({len(logs.texts)} from log records) for "
+        f"{len(texts) + len(sink.unencrypted_frames)} texts scanned "
+        f"({len(logs.texts)} from log records) for "
         f"{len(found.values)} secret values; {len(leaks)} leaks"
     )
     return result
