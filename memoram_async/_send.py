@@ -192,10 +192,15 @@ class Attempt:
         op = self._op
         tokens = self._tokens
         header = ""
+        target: str | httpx.URL = connection.base_url + url
+        params = kwargs.get("params")
+        if params is not None and not client.params:
+            # The query goes into the one parse of the URL: handed to build_request, the params
+            # would make httpx parse the whole URL a second time (the same URL either way). With
+            # the app's default params, build_request merges them as usual.
+            target = httpx.URL(target, params=kwargs.pop("params"))
         if op is CREATE_TOKEN:
-            request = client.build_request(
-                method, connection.base_url + url, timeout=self._timeout, **kwargs
-            )
+            request = client.build_request(method, target, timeout=self._timeout, **kwargs)
             # The app's default Authorization (if any) is not for Memoram.
             request.headers.pop("Authorization", None)
         else:
@@ -208,7 +213,7 @@ class Attempt:
             else:
                 headers["Authorization"] = header
             request = client.build_request(
-                method, connection.base_url + url, timeout=self._timeout, headers=headers, **kwargs
+                method, target, timeout=self._timeout, headers=headers, **kwargs
             )
         replayed = False
         while True:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from memoram_api.api.memory_management import list_memories
 
 import memoram_async
 from memoram_async import (
@@ -303,3 +304,28 @@ async def test_connection_error_text_drops_what_the_request_sent() -> None:
         with pytest.raises(APIConnectionError) as info:
             await client.request_access("mk_short", reason="r")
     assert "mk_short" not in str(info.value)
+
+
+@pytest.mark.parametrize("app_params", [None, {"app": "x y", "tags": "app's"}])
+async def test_a_query_reaches_the_server_as_httpx_builds_it(
+    app_params: dict[str, str] | None,
+) -> None:
+    """The query of an SDK request is byte for byte what httpx's build_request(params=) makes."""
+    fake = FakeAPI()
+    search = "a b&c=d/é?#%+ü"
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(fake.handler), params=app_params
+    ) as theirs:
+        client = MemoramClient(api_key=fake_api.API_KEY, base_url=BASE_URL, http_client=theirs)
+        user = client.user(credentials())
+        async with client:
+            async for _ in user.list_memories(
+                tags=["ü n", "x&y"], search=search, min_importance=0.25, page_size=7
+            ):
+                pass
+        kwargs = list_memories._get_kwargs(
+            user_id=user.user_id, limit=7, tags="ü n,x&y", search_query=search, importance=0.25
+        )
+        expected = theirs.build_request("GET", BASE_URL + kwargs["url"], params=kwargs["params"])
+    sent = [r for r in fake.requests if r.url.path.endswith("/memory-blobs")]
+    assert [str(r.url) for r in sent] == [str(expected.url)]
