@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 import httpx
 import pytest
 
 from memoram_async import MemoramClient, RequestTooLargeError
 from memoram_local import LocalServer
-
-
-def _in_thread(scenario: Callable[[], Coroutine[Any, Any, None]], deadline: float = 30.0) -> None:
-    """Run ``scenario`` on its own loop in a daemon thread; fail if it outlives ``deadline``."""
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(deadline)
-    assert not thread.is_alive(), f"the scenario hung for {deadline} s"
-    if errors:
-        raise errors[0]
+from tests.sdk_local.deadline import run_in_thread
 
 
 @pytest.mark.parametrize("seam", ["own client", "http_client"])
@@ -61,4 +39,4 @@ def test_too_large_over_loopback_names_size_and_limit(seam: str) -> None:
         assert "1048576 bytes" in str(error)
         assert not error.outcome_unknown
 
-    _in_thread(scenario)
+    run_in_thread(scenario, 30.0)

@@ -3,35 +3,13 @@ before anything is sent, naming ``tags``."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 import httpx
 import pytest
 
 from memoram_async import MemoramClient, ValidationError
 from memoram_async._constants import MAX_TAG_LENGTH, MAX_TAGS
 from memoram_local import LocalServer
-
-
-def _in_thread(scenario: Callable[[], Coroutine[Any, Any, None]], deadline: float = 60.0) -> None:
-    """Run ``scenario`` on its own loop in a daemon thread; fail if it outlives ``deadline``."""
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(deadline)
-    assert not thread.is_alive(), f"the scenario hung for {deadline} s"
-    if errors:
-        raise errors[0]
+from tests.sdk_local.deadline import run_in_thread
 
 
 @pytest.mark.parametrize("seam", ["own client", "http_client"])
@@ -69,4 +47,4 @@ def test_the_most_tags_the_sdk_allows_are_stored_and_one_more_is_refused(seam: s
             if theirs is not None:
                 await theirs.aclose()
 
-    _in_thread(scenario)
+    run_in_thread(scenario, 60.0)
