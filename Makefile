@@ -127,7 +127,7 @@ dist: $(STAMP)  ## Build the sdist and the wheel into dist/
 	$(PY) -m build --outdir dist .
 
 screenshots: $(STAMP) browser  ## Regenerate docs/dashboard.png (1280 px) and docs/dashboard-800.png
-	$(PY) scripts/dashboard_screenshots.py --out docs
+	$(PY) -m scripts.dashboard_screenshots --out docs
 
 bench: $(STAMP)  ## Benchmarks vs raw httpx and raw AES-GCM; writes BENCHMARKS.md (a few minutes)
 	$(PY) -m scripts.bench

@@ -5,7 +5,7 @@ revoked requests; a user with memories and a rotated key), opens the dashboard i
 headless chromium (driven by playwright, whose own browser download is never used) and saves
 the whole page at 1280 px (docs/dashboard.png) and 800 px (docs/dashboard-800.png).
 
-    .venv/bin/python scripts/dashboard_screenshots.py [--out docs] [--width 390 ...]
+    .venv/bin/python -m scripts.dashboard_screenshots [--out docs] [--width 390 ...]
 """
 
 from __future__ import annotations
@@ -19,20 +19,9 @@ from playwright.async_api import async_playwright
 
 from memoram_async import MemoramClient
 from memoram_local import LocalServer
+from scripts._chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--disable-lcd-text",
-]
+BROWSER_ARGS = [*CHROMIUM_ARGS, "--headless", "--hide-scrollbars", "--disable-lcd-text"]
 # The file each width is saved as; other widths (--width) go to dashboard-WIDTH.png.
 NAMES = {1280: "dashboard.png", 800: "dashboard-800.png"}
 LARGEST_PNG = 200_000
@@ -73,7 +62,7 @@ async def shoot(out: Path, widths: list[int]) -> list[Path]:
     async with LocalServer() as server, async_playwright() as playwright:
         await seed(server)
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS
         )
         try:
             for width in widths:

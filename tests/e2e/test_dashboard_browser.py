@@ -16,17 +16,8 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 
 from memoram_async import MemoramClient
 from memoram_local import LocalServer
+from scripts._chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Long enough for a few of the page's 3-second refreshes.
 REFRESHED = 15_000
 
@@ -44,7 +35,7 @@ async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
             str(tmp_path / "profile"),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=CHROMIUM_ARGS,
+            args=list(CHROMIUM_ARGS),
             viewport={"width": 1280, "height": 800},
         )
         try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -15,18 +14,9 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from memoram_async import MemoramClient
 from memoram_local import LocalServer
+from scripts._chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+BROWSER_ARGS = ["--headless", *CHROMIUM_ARGS]
 # A reason with one token longer than any column: it may break, its words may not.
 LONG_REASON = (
     "Sync notes from https://notes.example.com/export/a8f3c2e1d9b7a6f5e4d3c2b1a0f9e8d7c6b5a4"
@@ -77,7 +67,7 @@ async def browser() -> AsyncIterator[Browser]:
     """One headless chromium for the module."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS
         )
         try:
             yield browser
