@@ -21,7 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ._auth import TokenAuthority
 from ._config import LocalConfig, ServerContext
-from ._constants import DASHBOARD_TOKEN_COOKIE
+from ._constants import DASHBOARD_TOKEN_COOKIE, DEFAULT_TOKEN_TTL
 from ._errors import STATUS_CODES, ApiError, error_response
 from ._faults import FaultInjector, FaultSpec
 from ._guard import dashboard_refusal, host_refusal, presented_token
@@ -230,7 +230,7 @@ def create_app(
     *,
     api_keys: Iterable[str] | str | None = None,
     db: str = ":memory:",
-    token_ttl: int = 3600,
+    token_ttl: int = DEFAULT_TOKEN_TTL,
     auto_approve: bool = False,
     faults: FaultSpec | str | None = None,
     seed: int | None = None,

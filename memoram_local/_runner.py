@@ -16,7 +16,7 @@ import httpx
 import uvicorn
 
 from ._app import LocalApp, create_app
-from ._constants import DASHBOARD_TOKEN_HEADER, DASHBOARD_TOKEN_PARAM
+from ._constants import DASHBOARD_TOKEN_HEADER, DASHBOARD_TOKEN_PARAM, DEFAULT_TOKEN_TTL
 from ._faults import FaultSpec
 from ._routes import API_PREFIX
 from ._stats import ServerStats
@@ -86,7 +86,7 @@ class LocalServer:
         *,
         api_keys: Iterable[str] | str | None = None,
         db: str = ":memory:",
-        token_ttl: int = 3600,
+        token_ttl: int = DEFAULT_TOKEN_TTL,
         auto_approve: bool = False,
         faults: FaultSpec | str | None = None,
         seed: int | None = None,
