@@ -93,3 +93,11 @@ __all__ = [
     "envelope_key_version",
     "is_envelope",
 ]
+
+# Tracebacks, reprs and the docs name the public path (memoram_async.NotFoundError), not the
+# private module a class is defined in.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) or callable(_value):
+        _value.__module__ = __name__
+del _name, _value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Final, Self
 
 import httpx
 from memoram_api import models as api
@@ -13,7 +13,6 @@ from memoram_api.api.access_management import (
     get_access_request,
     list_access_requests,
 )
-from memoram_api.types import Response
 
 from ._config import check_flags, resolve_settings
 from ._constants import (
@@ -23,7 +22,7 @@ from ._constants import (
     MAX_POLL_ATTEMPT,
     MIN_POLL_ATTEMPT,
 )
-from ._convert import access_request_from_api, credentials_from_api, expect, list_of
+from ._convert import parse_access_request, parse_access_request_list, parse_credentials
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -37,6 +36,7 @@ from ._errors import (
     UnknownAccessStatusError,
     ValidationError,
 )
+from ._hints import missing_attribute, sync_with
 from ._models import AccessRequest, AccessRequestStatus, Credentials
 from ._operations import (
     CREATE_ACCESS_REQUEST,
@@ -143,6 +143,10 @@ class MemoramClient:
             idempotent_creates=idempotent_creates,
             token_retries=settings.max_retries,
         )
+
+    if not TYPE_CHECKING:  # hints for code no type checker saw (see _hints.py)
+        __enter__ = __exit__ = sync_with
+        __getattr__ = missing_attribute
 
     def __repr__(self) -> str:
         if not hasattr(self, "_session"):
@@ -251,7 +255,7 @@ class MemoramClient:
             CREATE_ACCESS_REQUEST,
             create_access_request.asyncio_detailed,
             {"body": body, "idempotency_key": idempotency_key()},
-            _parse_access_request,
+            parse_access_request,
             self._options,
         )
 
@@ -267,7 +271,7 @@ class MemoramClient:
             GET_ACCESS_REQUEST,
             get_access_request.asyncio_detailed,
             {"request_id": request_id},
-            _parse_access_request,
+            parse_access_request,
             self._options,
             f"/access-requests/{request_id}",
         )
@@ -278,7 +282,7 @@ class MemoramClient:
             LIST_ACCESS_REQUESTS,
             list_access_requests.asyncio_detailed,
             {},
-            _parse_access_request_list,
+            parse_access_request_list,
             self._options,
         )
 
@@ -357,7 +361,7 @@ class MemoramClient:
                 GET_ACCESS_CREDENTIALS,
                 get_access_credentials.asyncio_detailed,
                 {"request_id": request_id},
-                _parse_credentials,
+                parse_credentials,
                 self._options,
                 path,
             )
@@ -380,19 +384,3 @@ class MemoramClient:
             if status in _DENIED:
                 raise AccessDeniedError(request_id, str(status)) from None
             raise
-
-
-def _parse_access_request(response: Response[Any]) -> AccessRequest:
-    return access_request_from_api(expect(response.parsed, api.AccessRequest, "an access request"))
-
-
-def _parse_access_request_list(response: Response[Any]) -> list[AccessRequest]:
-    page = expect(response.parsed, api.AccessRequestList, "a list of access requests")
-    return [
-        access_request_from_api(expect(item, api.AccessRequest, "an access request"))
-        for item in list_of(page.items, "items")
-    ]
-
-
-def _parse_credentials(response: Response[Any]) -> Credentials:
-    return credentials_from_api(expect(response.parsed, api.AccessCredentials, "credentials"))
