@@ -14,10 +14,11 @@ import pytest
 
 import memoram_async
 import memoram_async.testing
+import memoram_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The reference is read from the public import paths: the private modules behind them move.
-PUBLIC_MODULES = (memoram_async, memoram_async.testing)
+PUBLIC_MODULES = (memoram_async, memoram_async.testing, memoram_pytest)
 # A script, image or <link> (stylesheet, font, icon) whose address is on another host.
 EXTERNAL_ASSET = re.compile(
     r'<(?:script|img)\b[^>]*\bsrc="(?:https?:)?//|<link\b[^>]*\bhref="(?:https?:)?//'
