@@ -277,7 +277,11 @@ class MemoramClient:
         )
 
     async def list_access_requests(self) -> list[AccessRequest]:
-        """Every access request made by this developer application."""
+        """Every access request made by this developer application.
+
+        Raises:
+            APIStatusError: The server refused (``AuthenticationError`` for a bad API key).
+        """
         return await self._session.call(
             LIST_ACCESS_REQUESTS,
             list_access_requests.asyncio_detailed,

@@ -331,10 +331,12 @@ class UserMemories:
             f"/memory-blobs/{memory_id}",
         )
 
-    # -- tags --------------------------------------------------------------------------------
-
     async def list_tags(self) -> list[Tag]:
-        """All tags of the user."""
+        """All tags of the user.
+
+        Raises:
+            PermissionDeniedError: No approved access to this user (403).
+        """
         return await self._session.call(
             LIST_TAGS,
             list_tags.asyncio_detailed,
@@ -359,8 +361,6 @@ class UserMemories:
             self._options,
             f"/tags/{tag_id}",
         )
-
-    # -- key rotation ------------------------------------------------------------------------
 
     async def reencrypt_memories(
         self, *, concurrency: int = REENCRYPT_CONCURRENCY
@@ -389,8 +389,6 @@ class UserMemories:
             await self._update(memory_id, {"content": envelope}, None)
 
         return await reencrypt_all(self._keyring, self._user_text, reader, rewrite, concurrency)
-
-    # -- conversion --------------------------------------------------------------------------
 
     def _parse_blob(self, response: Response[Any]) -> Memory:
         return self._memory(expect(response.parsed, api.MemoryBlob, "a memory"))
