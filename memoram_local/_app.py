@@ -24,7 +24,7 @@ from ._config import LocalConfig, ServerContext
 from ._constants import DASHBOARD_TOKEN_COOKIE, DEFAULT_TOKEN_TTL
 from ._errors import STATUS_CODES, ApiError, error_response
 from ._faults import FaultInjector, FaultSpec
-from ._guard import dashboard_refusal, host_refusal, presented_token
+from ._guard import dashboard_refusal, host_refusal, presented_token, token_matches
 from ._routes import API_PREFIX, LOCAL_PREFIX, build_routes, route_template
 from ._stats import ServerStats
 from ._store import Store
@@ -127,7 +127,9 @@ class LocalApp(Starlette):
         request_id = "req_" + secrets.token_hex(12)
         config = self.context.config
         dashboard = scope["path"] == LOCAL_PREFIX or scope["path"].startswith(LOCAL_PREFIX + "/")
-        remember_token = dashboard and presented_token(scope)[1]
+        presented, in_query = presented_token(scope) if dashboard else (None, False)
+        # Only a request that proved it holds the token may be handed it back.
+        remember_token = in_query and token_matches(presented, config.dashboard_token)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

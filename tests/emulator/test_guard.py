@@ -8,11 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.routing import Mount, Route
 
-from memoram_local import create_app
+from memoram_local import LocalApp, create_app
 from memoram_local._guard import is_loopback_host
+from memoram_local._routes import STATIC_DIRECTORY
 
 TOKEN = "fixed-dashboard-token-for-tests"
+LOCAL = "/local"
 TOKEN_HEADER = {"X-Memoram-Local-Token": TOKEN}
 
 
@@ -140,3 +143,46 @@ async def test_cross_site_post_is_refused(client: httpx.AsyncClient) -> None:
     assert same_origin.status_code == 404  # allowed through; the id is unknown
     scripted = await client.post(url, headers=TOKEN_HEADER)
     assert scripted.status_code == 404
+
+
+def _local_paths(app: LocalApp, request_id: str, user_id: str) -> list[tuple[str, str]]:
+    """Every /local route (its own methods and the unsafe POST), ids filled in, static files, and
+    made-up paths."""
+    (local,) = (route for route in app.routes if isinstance(route, Mount) and route.path == LOCAL)
+    paths: list[tuple[str, str]] = []
+    for route in local.routes:
+        if isinstance(route, Route):
+            path = "/local" + route.path.format(requestId=request_id, user_id=user_id)
+            paths += [(method, path) for method in sorted({*(route.methods or ()), "POST"})]
+    paths += [("GET", f"/local/static/{file.name}") for file in STATIC_DIRECTORY.iterdir()]
+    paths += [("GET", "/local"), ("GET", "/local/nope"), ("GET", "/local/static/nope.css")]
+    return paths
+
+
+_NO_TOKEN: list[dict[str, Any]] = [
+    {},
+    {"params": {"token": ""}},
+    {"params": {"token": "x"}},
+    {"params": {"token": "anything-anything-anything"}},
+    {"headers": {"X-Memoram-Local-Token": ""}},
+    {"headers": {"X-Memoram-Local-Token": "wrong-token-wrong-token"}},
+    {"headers": {"Cookie": "memoram_local_token=wrong"}},
+]
+
+
+@pytest.mark.parametrize("attempt", _NO_TOKEN, ids=lambda attempt: repr(attempt) or "absent")
+async def test_no_answer_hands_the_token_to_a_client_without_it(attempt: dict[str, Any]) -> None:
+    """A client with a wrong, empty or absent token finds the real one in no header and no body,
+    on any /local path, whatever it answers."""
+    with create_app(dashboard_token=TOKEN) as app:
+        view, _ = app.store.create_access_request("app", "mk_scan_0123456789", "scan")
+        app.store.decide(view["id"], "approve")
+        user_id = app.store.memory_key(view["id"])["user_id"]
+        transport = httpx.ASGITransport(app=app)
+        for method, path in _local_paths(app, view["id"], user_id):
+            # A fresh client each time: nothing carried over from an earlier answer.
+            async with httpx.AsyncClient(transport=transport) as attacker:
+                response = await attacker.request(method, "http://127.0.0.1" + path, **attempt)
+            seen = b"".join(name + b": " + value for name, value in response.headers.raw)
+            assert TOKEN.encode() not in seen + response.content, (method, path)
+            assert "set-cookie" not in response.headers, (method, path)
