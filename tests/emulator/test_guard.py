@@ -87,16 +87,18 @@ async def test_an_allowed_host_is_served(client: httpx.AsyncClient) -> None:
         ({"headers": {"X-Memoram-Local-Token": "wrong-token-wrong-token"}}, 401),
         ({"params": {"token": TOKEN[:-1]}}, 401),
         ({"headers": {"Cookie": "memoram_local_token=nope"}}, 401),
-        ({"headers": {"Cookie": "memoram_local_token=" + TOKEN}}, 200),
+        ({"headers": {"Cookie": "memoram_local_token=" + TOKEN}}, 401),
         ({"headers": TOKEN_HEADER}, 200),
         ({"params": {"token": TOKEN}}, 200),
     ],
+    ids=["absent", "bad-header", "bad-query", "bad-cookie", "right-cookie", "header", "query"],
 )
 async def test_local_needs_the_dashboard_token(
     client: httpx.AsyncClient, kwargs: dict[str, Any], expected: int
 ) -> None:
-    """Every /local request carries the token (query, header or cookie) or is refused 401."""
-    for path in ("/local/access-requests", "/local/", "/local/stats", "/local/tables"):
+    """Every /local request carries the token (header or query) or is refused 401; a cookie
+    carries nothing."""
+    for path in ("/local/access-requests", "/local/stats", "/local/tables"):
         response = await client.get("http://localhost" + path, **kwargs)
         assert response.status_code == expected, path
         if expected == 401:
@@ -104,20 +106,32 @@ async def test_local_needs_the_dashboard_token(
             assert TOKEN not in response.text
 
 
-async def test_a_token_in_the_url_is_kept_in_a_strict_cookie(client: httpx.AsyncClient) -> None:
-    """Opening /local/?token=... sets an HttpOnly, SameSite=Strict cookie scoped to /local."""
-    response = await client.get("http://localhost/local/", params={"token": TOKEN})
-    cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"memoram_local_token={TOKEN};")
-    assert "Path=/local" in cookie
-    assert "HttpOnly" in cookie
-    assert "SameSite=Strict" in cookie
-    assert (
-        "set-cookie"
-        not in (await client.get("http://localhost/local/", headers=TOKEN_HEADER)).headers
-    )
-    refused = await client.get("http://localhost/local/", params={"token": "x" * 32})
-    assert "set-cookie" not in refused.headers
+async def test_the_page_without_its_token_is_a_locked_shell(client: httpx.AsyncClient) -> None:
+    """Opened without the token, the page is a 401 holding no data, only its nonce'd script."""
+    with create_app(dashboard_token=TOKEN) as app:
+        view, _ = app.store.create_access_request("app", "mk_locked_0123456789", "Locked reason")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
+            locked = await http.get("http://localhost/local/")
+            opened = await http.get("http://localhost/local/", params={"token": TOKEN})
+    assert locked.status_code == 401
+    assert locked.headers["content-type"].startswith("text/html")
+    assert 'id="locked"' in locked.text
+    assert view["id"] not in locked.text
+    assert "Locked reason" not in locked.text
+    assert "script-src 'nonce-" in locked.headers["content-security-policy"]
+    assert opened.status_code == 200
+    assert view["id"] in opened.text
+    assert 'id="locked"' not in opened.text
+
+
+async def test_no_answer_sets_a_cookie(client: httpx.AsyncClient) -> None:
+    """Even opened with the right token, no answer sets a cookie (cookies go to every port)."""
+    for kwargs in ({"params": {"token": TOKEN}}, {"headers": TOKEN_HEADER}):
+        for path in ("/local/", "/local/tables", "/local/health", "/local/static/dashboard.js"):
+            response = await client.get("http://localhost" + path, **kwargs)
+            assert response.is_success, path
+            assert "set-cookie" not in response.headers, path
+    assert not client.cookies
 
 
 @pytest.mark.parametrize("path", ["/local/health", "/local/static/dashboard.js"])
