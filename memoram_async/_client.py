@@ -49,7 +49,7 @@ from ._retry import poll_delay
 from ._secret import Secret, conceal
 from ._session import Session
 from ._user import UserMemories
-from ._validation import check_id, check_reason, check_seconds, check_secret_text
+from ._validation import check_id, check_memory_key, check_reason, check_seconds
 
 _DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
 
@@ -243,7 +243,7 @@ class MemoramClient:
                 may have been created anyway.
         """
         memory_key = conceal(memory_key)
-        key = check_secret_text(memory_key, "memory_key")
+        key = check_memory_key(memory_key)
         body = api.CreateAccessRequest(
             memory_key=key.reveal_redacted(), reason=check_reason(reason)
         )

@@ -18,6 +18,7 @@ import httpx
 
 from ._constants import (
     API_KEY_ENV,
+    MAX_MEMORY_KEY_LENGTH,
     MAX_PAGE_SIZE,
     MAX_RETRIES_LIMIT,
     MAX_TAG_LENGTH,
@@ -118,6 +119,21 @@ def check_secret_text(value: object, name: str) -> Secret:
     if not text.isprintable() or _SPACE.search(text):
         raise ValidationError(f"{name} must not contain whitespace or control characters")
     return value if isinstance(value, Secret) else Secret(text)
+
+
+def check_memory_key(value: object, name: str = "memory_key") -> Secret:
+    """A memory key: secret text of at most 256 characters (the API's bound), as a Secret.
+
+    Callers pass ``value`` through :func:`conceal` first, as for :func:`check_secret_text`.
+    """
+    key = check_secret_text(value, name)
+    length = len(key.reveal_redacted())
+    if length > MAX_MEMORY_KEY_LENGTH:
+        raise ValidationError(
+            f"{name} is too long ({length} characters, at most {MAX_MEMORY_KEY_LENGTH}); "
+            "check that the whole memory key, and nothing else, was passed"
+        )
+    return key
 
 
 def check_api_key(value: object) -> Secret:

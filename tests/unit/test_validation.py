@@ -16,6 +16,7 @@ from memoram_async import (
 from memoram_async._validation import (
     check_base_url,
     check_id,
+    check_memory_key,
     check_page_size,
     check_score,
     check_tags,
@@ -105,3 +106,14 @@ async def test_the_tags_filter_names_at_most_100_tags() -> None:
                 aiter(client.user(credentials()).list_memories(tags=[str(i) for i in range(101)]))
             )
     assert not api.requests
+
+
+def test_memory_key_is_at_most_256_characters_and_never_echoed() -> None:
+    """A memory key of 256 characters passes; 257 is refused naming the argument, not the key."""
+    assert check_memory_key("k" * 256).reveal() == "k" * 256
+    key = "s3cr3t-" * 37  # 259 characters
+    with pytest.raises(ValidationError) as info:
+        check_memory_key(key)
+    assert "memory_key" in str(info.value)
+    assert "259 characters" in str(info.value)
+    assert "s3cr3t" not in str(info.value)
