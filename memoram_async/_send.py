@@ -33,7 +33,12 @@ _NO_AUTH: Final = httpx.Auth()
 
 class ClientFailure(Exception):
     """The httpx client raised something other than an httpx error (internal): an app's event
-    hook, auth or transport failed. The original exception is the ``__cause__``."""
+    hook, auth or transport failed. The original exception is the ``__cause__``; ``request``
+    tells what its text may quote (and must be redacted from)."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__("the httpx client raised")
+        self.request = request
 
 
 class UndocumentedSuccess(Exception):
@@ -225,7 +230,7 @@ class Attempt:
             except httpx.HTTPError:
                 raise
             except Exception as exc:
-                raise ClientFailure(type(exc).__name__) from exc
+                raise ClientFailure(request) from exc
             status = response.status_code
             if status != 401 or replayed or not header or not tokens.refreshable:
                 break

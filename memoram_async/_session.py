@@ -41,6 +41,7 @@ from ._errors import APIConnectionError, MemoramError
 from ._log import log_attempt, log_retry, logger
 from ._operations import CREATE_TOKEN, Operation
 from ._options import Options
+from ._printable import printable
 from ._retry import is_retryable, may_have_been_processed, parse_retry_after, retry_delay
 from ._secret import Secret
 from ._send import Attempt, ClientFailure, Connection, UndocumentedSuccess
@@ -169,7 +170,8 @@ class Session:
             options: Retries and timeout of this call.
             path: The concrete path for logs and errors (default: the template).
         """
-        path = path or op.path
+        # Shown in messages and log lines only; a server-sent id in it is escaped there.
+        path = printable(path or op.path)
         connection = self.connection
         attempt = Attempt(
             connection,
