@@ -113,6 +113,7 @@ class Session:
         http_client: httpx.AsyncClient | None,
         idempotent_creates: bool,
         token_retries: int,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url
         # The token call retries freely, as often as the client's own calls may.
@@ -123,7 +124,11 @@ class Session:
             FixedToken(token) if token is not None else TokenManager(self._fetch_token)
         )
         self.connection = Connection(
-            base_url=base_url, timeout=timeout, transport=transport, http_client=http_client
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            http_client=http_client,
+            allow_insecure_http=allow_insecure_http,
         )
         self._api_key = api_key
         # Private seams: tests make retries instant and deterministic through these.
