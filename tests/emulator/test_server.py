@@ -111,12 +111,12 @@ async def test_tokens_do_not_survive_a_restart_without_secret(tmp_path: Path) ->
         )
         assert response.status_code == 401
     async with (
-        LocalServer(db=db, secret="s3cret") as third,
+        LocalServer(db=db, secret="a-fixed-signing-secret-01") as third,
         httpx.AsyncClient(trust_env=False) as client,
     ):
         token = await LocalFlow(client, third.url).token()
     async with (
-        LocalServer(db=db, secret="s3cret") as fourth,
+        LocalServer(db=db, secret="a-fixed-signing-secret-01") as fourth,
         httpx.AsyncClient(trust_env=False) as client,
     ):
         response = await client.get(
