@@ -167,7 +167,9 @@ def _local_paths(app: LocalApp, request_id: str, user_id: str) -> list[tuple[str
     paths: list[tuple[str, str]] = []
     for route in local.routes:
         if isinstance(route, Route):
-            path = "/local" + route.path.format(requestId=request_id, user_id=user_id)
+            path = "/local" + route.path.format(
+                requestId=request_id, user_id=user_id, aiConnectorId="app"
+            )
             paths += [(method, path) for method in sorted({*(route.methods or ()), "POST"})]
     paths += [("GET", f"/local/static/{file.name}") for file in STATIC_DIRECTORY.iterdir()]
     paths += [("GET", "/local"), ("GET", "/local/nope"), ("GET", "/local/static/nope.css")]
