@@ -67,6 +67,9 @@ def _client(fake: FakeAPI, host: str, **kwargs: object) -> MemoramClient:
         ("devbox.test", ["127.0.0.1", REMOTE]),
         ("devbox.test", ["::1", "192.168.1.5"]),
         ("localhost.", ["10.0.0.2"]),
+        ("many.test", [f"10.0.0.{i}" for i in range(1, 6)]),
+        ("scoped.test", ["::1", "fe80::1%eth0"]),
+        ("odd.test", ["127.0.0.1", "not-an-address"]),
     ],
 )
 async def test_a_name_resolving_off_loopback_gets_no_byte(
@@ -88,6 +91,7 @@ async def test_a_name_resolving_off_loopback_gets_no_byte(
     assert "Use https://" in text
     assert "allow_insecure_http=True" in text
     assert "Nothing was sent" in text
+    assert ("and 2 more" in text) is (len(addresses) > 3)
 
 
 @pytest.mark.parametrize(
