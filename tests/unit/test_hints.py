@@ -6,20 +6,12 @@ import inspect
 import traceback
 from typing import Any
 
-import httpx
 import pytest
 
 import memoram_async
 from memoram_async import MemoramClient, NotFoundError, UserMemories
 from memoram_async._hints import USER_METHODS
-from tests.support.fake_api import API_KEY, BASE_URL, credentials
-
-UNTOUCHED = httpx.MockTransport(lambda request: pytest.fail(f"unexpected I/O: {request.url}"))
-
-
-def client() -> MemoramClient:
-    """A client whose transport fails the test if it is ever used."""
-    return MemoramClient(api_key=API_KEY, base_url=BASE_URL, transport=UNTOUCHED)
+from tests.support.fake_api import credentials, untouched_client
 
 
 def public_names(cls: type) -> set[str]:
@@ -29,7 +21,7 @@ def public_names(cls: type) -> set[str]:
 
 async def test_with_instead_of_async_with_says_async_with() -> None:
     """`with MemoramClient()` is a TypeError telling to write `async with`."""
-    async with client() as c:
+    async with untouched_client() as c:
         hint = r"write 'async with MemoramClient\(\.\.\.\) as"
         with pytest.raises(TypeError, match=hint), c:  # type: ignore[attr-defined]
             pass  # pragma: no cover - never entered
@@ -37,7 +29,7 @@ async def test_with_instead_of_async_with_says_async_with() -> None:
 
 async def test_a_sync_for_over_list_memories_says_async_for() -> None:
     """`for memory in user.list_memories()` is a TypeError telling to write `async for`."""
-    async with client() as c:
+    async with untouched_client() as c:
         memories = c.user(credentials()).list_memories()
         with pytest.raises(TypeError, match=r"write 'async for memory in user\.list_memories"):
             for _ in memories:  # type: ignore[attr-defined]
@@ -46,7 +38,7 @@ async def test_a_sync_for_over_list_memories_says_async_for() -> None:
 
 async def test_awaiting_list_memories_says_async_for_without_await() -> None:
     """`await user.list_memories()` is a TypeError telling to iterate with `async for`."""
-    async with client() as c:
+    async with untouched_client() as c:
         memories: Any = c.user(credentials()).list_memories()
         with pytest.raises(TypeError, match="not a coroutine: write 'async for memory in") as info:
             await memories
@@ -56,7 +48,7 @@ async def test_awaiting_list_memories_says_async_for_without_await() -> None:
 @pytest.mark.parametrize("name", sorted(USER_METHODS))
 async def test_a_user_method_on_the_client_points_to_client_user(name: str) -> None:
     """`client.create_memory` (any UserMemories name) says `client.user(credentials).<name>`."""
-    async with client() as c:
+    async with untouched_client() as c:
         with pytest.raises(AttributeError) as info:
             getattr(c, name)
     assert f"write 'client.user(credentials).{name}'" in str(info.value)
@@ -66,7 +58,7 @@ async def test_a_user_method_on_the_client_points_to_client_user(name: str) -> N
 
 async def test_other_missing_attributes_are_plain_attribute_errors() -> None:
     """A name that is nowhere is the usual AttributeError, and hasattr() still works."""
-    async with client() as c:
+    async with untouched_client() as c:
         with pytest.raises(
             AttributeError, match=r"^'MemoramClient' object has no attribute 'nope'$"
         ):
