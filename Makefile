@@ -21,7 +21,7 @@ COVERAGE := --cov=memoram_async --cov-branch --cov-report=term-missing:skip-cove
 # One folder of tests/ per tier (see tests/__init__.py); `make test-<tier>` runs one alone.
 TIERS := unit emulator sdk_local scenarios e2e
 
-.PHONY: help venv generate check-generated spec check-spec spec-diff lint lint-workflows format \
+.PHONY: help venv generate check-generated spec check-spec spec-diff lint lint-workflows format complexity \
 	typecheck docs browser pytest test check schemathesis regenerate-pr-prep demo bench dist chaos screenshots \
 	$(addprefix test-,$(subst _,-,$(TIERS)))
 
@@ -71,6 +71,9 @@ lint: $(STAMP)  ## ruff check and format --check (not on generated/)
 	$(BIN)/ruff check $(wildcard $(LINTED))
 	$(BIN)/ruff format --check $(wildcard $(LINTED))
 
+complexity: $(STAMP)  ## Fail when a function of memoram_async has a cyclomatic complexity above 15 (radon)
+	$(PY) -m scripts.complexity memoram_async --limit 15
+
 format: $(STAMP)  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix $(wildcard $(LINTED))
 	$(BIN)/ruff format $(wildcard $(LINTED))
@@ -96,7 +99,7 @@ test-scenarios: $(STAMP)  ## Tier 4: the chaos scenarios at small size
 test-e2e: $(STAMP)  ## Tier 5: examples, README, release, browser, benchmark smoke (minutes)
 	$(BIN)/pytest tests/e2e
 
-check: lint typecheck test-unit  ## The fast tier: lint, types, unit tests (under a minute)
+check: lint complexity typecheck test-unit  ## The fast tier: lint, complexity, types, unit tests (under a minute)
 
 docs: $(STAMP)  ## Build the documentation site into build/docs, warnings as errors (offline)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
@@ -118,7 +121,7 @@ browser:  ## Install Debian's chromium and chromium-driver for the dashboard's b
 		|| echo "browser: apt-get failed; the dashboard's browser test is skipped"; \
 	fi
 
-test: lint lint-workflows typecheck check-spec docs schemathesis browser pytest  ## Every check, the docs, schemathesis, then the test suite
+test: lint complexity lint-workflows typecheck check-spec docs schemathesis browser pytest  ## Every check, the docs, schemathesis, then the test suite
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py
