@@ -23,6 +23,7 @@ from ._convert import (
     tag_from_api,
 )
 from ._crypto import Keyring
+from ._deprecation import warn_deprecated
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
@@ -62,6 +63,7 @@ def create_fields(
         score = check_score(confidence, "confidence", unit=True)
         if score is not None:
             fields["confidence"] = score
+    warn_deprecated("UserMemories.create_memory", ("content", *fields))
     return fields
 
 
@@ -96,6 +98,7 @@ def update_fields(
         fields["confidence"] = required_score(confidence, "confidence", unit=True)
     if not fields:
         raise ValidationError("update_memory() needs at least one field to change")
+    warn_deprecated("UserMemories.update_memory", fields)
     return fields
 
 
@@ -115,6 +118,9 @@ def list_query(
         query["search_query"] = check_optional_text(search, "search")
     if min_importance is not None:
         query["importance"] = check_score(min_importance, "min_importance")
+    given = {"tags": tags, "search": search, "min_importance": min_importance}
+    names = [name for name, value in given.items() if value is not None]
+    warn_deprecated("UserMemories.list_memories", [*names, "page_size"])
     return query
 
 
