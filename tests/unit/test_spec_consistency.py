@@ -887,6 +887,7 @@ def test_deprecated_use_warns_at_the_callers_line(
     monkeypatch: pytest.MonkeyPatch, location: str, place: str
 ) -> None:
     """Were the spec to deprecate it, using it warns a DeprecationWarning pointing at the caller."""
+    monkeypatch.setattr(_deprecation, "DEPRECATED", {})
     assert not deprecated_call(place)
     monkeypatch.setattr(_deprecation, "DEPRECATED", {location: place})
     caught = deprecated_call(place)
