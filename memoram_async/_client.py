@@ -24,6 +24,7 @@ from ._constants import (
     MIN_POLL_ATTEMPT,
 )
 from ._convert import access_request_from_api, credentials_from_api, expect, list_of
+from ._deprecation import warn_deprecated
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -255,6 +256,7 @@ class MemoramClient:
         """
         memory_key = conceal(memory_key)
         key = check_memory_key(memory_key)
+        warn_deprecated("MemoramClient.request_access", ("memory_key", "reason"))
         body = api.CreateAccessRequest(
             memory_key=key.reveal_redacted(), reason=check_reason(reason)
         )

@@ -24,6 +24,7 @@ from ._convert import (
     tag_from_api,
 )
 from ._crypto import Keyring
+from ._deprecation import warn_deprecated
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
@@ -63,6 +64,7 @@ def create_fields(
         score = check_score(confidence, "confidence", unit=True)
         if score is not None:
             fields["confidence"] = score
+    warn_deprecated("UserMemories.create_memory", ("content", *fields))
     return fields
 
 
@@ -97,6 +99,7 @@ def update_fields(
         fields["confidence"] = required_score(confidence, "confidence", unit=True)
     if not fields:
         raise ValidationError("update_memory() needs at least one field to change")
+    warn_deprecated("UserMemories.update_memory", fields)
     return fields
 
 
@@ -120,6 +123,9 @@ def list_query(
     page_size: int,
 ) -> ListQuery:
     """The query of a memory listing (without the cursor), checked."""
+    given = {"tags": tags, "search": search, "min_importance": min_importance}
+    names = [name for name, value in given.items() if value is not None]
+    warn_deprecated("UserMemories.list_memories", [*names, "page_size"])
     text = None if search is None else check_optional_text(search, "search")
     score = None if min_importance is None else check_score(min_importance, "min_importance")
     return ListQuery(

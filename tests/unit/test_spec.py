@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from memoram_async._constants import DEFAULT_BASE_URL
 from memoram_async._operations import OPERATIONS
+from memoram_local._routes import API_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+SPEC_PATH = Path(os.environ.get("MEMORAM_SPEC", ROOT / "openapi.yaml"))
+SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -45,9 +50,21 @@ def test_spec_is_valid_openapi_3_0_3() -> None:
     validate(SPEC)
 
 
-def test_server_is_the_production_api() -> None:
-    """The one server is Memoram's production base URL."""
-    assert [server["url"] for server in SPEC["servers"]] == ["https://api.memoram.app/api/v1"]
+def test_default_base_url_and_the_local_prefix_follow_the_spec_server() -> None:
+    """DEFAULT_BASE_URL is the spec's (first) server, and the local server serves its path."""
+    urls = [server.get("url") for server in SPEC.get("servers", ())]
+    require(
+        urls[:1] == [DEFAULT_BASE_URL],
+        f"openapi.yaml servers is {urls}, but DEFAULT_BASE_URL (memoram_async/_constants.py) is "
+        f"{DEFAULT_BASE_URL!r}: set it to the spec's first server (a breaking change for users "
+        "of the default: see make spec-diff), and the README's base URLs with it",
+    )
+    prefix = urlsplit(urls[0] or "").path.rstrip("/")
+    require(
+        prefix == API_PREFIX,
+        f"openapi.yaml servers[0] serves the API under {prefix!r}, but the local server "
+        f"serves it under API_PREFIX = {API_PREFIX!r} (memoram_local/_routes.py): move it there",
+    )
 
 
 def test_operation_table_is_derived_from_the_spec() -> None:
