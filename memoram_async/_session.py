@@ -23,6 +23,7 @@ from . import _clock
 from ._auth import FixedToken, TokenGrant, TokenManager, parse_http_date
 from ._call import Call, attempt_seconds
 from ._constants import TOKEN_REQUESTED_LIFETIME
+from ._deadline import Watchdog
 from ._operations import CREATE_TOKEN, M, Operation
 from ._options import Options
 from ._request import RequestSpec
@@ -63,8 +64,8 @@ class Session:
             base_url=base_url, timeout=timeout, transport=transport, http_client=http_client
         )
         self._api_key = api_key
-        # The time scopes of the attempts and waits in flight: aclose() ends them.
-        self.scopes: set[asyncio.Timeout] = set()
+        # The deadlines of the attempts and waits in flight: aclose() ends them.
+        self.watchdog = Watchdog()
         # The clock, waits and jitter: memoram_async.testing switches the waits to instant.
         self.sleep: Callable[[float], Awaitable[None]] = _clock.sleep
         self.random: Callable[[], float] = random.random
@@ -114,24 +115,16 @@ class Session:
         if self.connection.closed:
             return
         self.connection.closed = True
-        self._end_calls_in_flight()
+        in_flight = len(self.watchdog)
+        self.watchdog.expire_all()
         # A fetch task of an event loop that is closed already cannot be cancelled.
         with contextlib.suppress(RuntimeError):
             self.tokens.close()
-        if self.scopes:
+        if in_flight:
             # Let the ended calls stop before the pool closes: a request still waiting for a
             # connection must not get one that the closing pool frees.
             await asyncio.sleep(0)
         await self.connection.aclose()
-
-    def _end_calls_in_flight(self) -> None:
-        try:
-            now = asyncio.get_running_loop().time()
-        except RuntimeError:
-            return
-        for scope in list(self.scopes):
-            with contextlib.suppress(RuntimeError):  # a scope already leaving
-                scope.reschedule(now)
 
     async def _fetch_token(self) -> TokenGrant:
         if self._api_key is None:  # pragma: no cover - FixedToken is used then
