@@ -203,7 +203,7 @@ class Call(Generic[M, T]):
             self._spec,
             self._header,
             self._timeout,
-            {"trace": exchange.trace},
+            {"trace": exchange.trace} if session.connection.traced else None,
         )
         remaining = self._deadline - session.clock() if self.retries else self.total
         limit = min(self._attempt_limit, remaining)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from memoram_api.api.access_management import create_token
@@ -77,13 +77,13 @@ class Session:
         """Whether :meth:`aclose` was called."""
         return self.connection.closed
 
-    async def call(
+    def call(
         self,
         op: Operation[M],
         spec: RequestSpec,
         read: Callable[[M], T],
         options: Options,
-    ) -> T:
+    ) -> Coroutine[Any, Any, T]:
         """Run one operation; every failure leaves as a MemoramError.
 
         Args:
@@ -92,6 +92,9 @@ class Session:
             read: Turns the success body's generated model into the result; runs inside the
                 error translation, so a broken body becomes APIResponseValidationError.
             options: Retries and timeouts of this call.
+
+        Returns:
+            The call's coroutine (the request loop itself, not a wrapper around it): await it.
         """
         call: Call[M, T] = Call(
             self,
@@ -101,7 +104,7 @@ class Session:
             timeout=options.timeout,
             total_timeout=options.total_timeout,
         )
-        return await call.run(read)
+        return call.run(read)
 
     async def aclose(self) -> None:
         """Close the pool (never a user's own http_client); later calls raise ClientClosedError.
