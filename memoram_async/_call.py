@@ -212,21 +212,22 @@ class Call(Generic[M, T]):
             self._spec,
             self._header,
             self._timeout,
-            {"trace": exchange.trace},
+            {"trace": exchange.trace} if session.connection.traced else None,
         )
         remaining = self._deadline - session.clock() if self.retries else self.total
         limit = min(self._attempt_limit, remaining)
-        scope = asyncio.timeout(limit)
-        session.scopes.add(scope)
+        watchdog = session.watchdog
+        scope = watchdog.enter(limit)
         try:
-            async with scope:
-                exchange.response = await send_once(client, request)
-        except TimeoutError:
+            exchange.response = await send_once(client, request)
+        except asyncio.CancelledError:
+            if not watchdog.absorb(scope):
+                raise
             exchange.failure = self._expired(limit < self._attempt_limit)
         except (httpx.HTTPError, ClientFailure) as exc:
             exchange.failure = exc
         finally:
-            session.scopes.discard(scope)
+            watchdog.leave(scope)
         if exchange.response is not None or not session.connection.traced:
             # An answer came; or the transport reports nothing: then it may well have been sent.
             exchange.sent = True
@@ -321,15 +322,17 @@ class Call(Generic[M, T]):
         session.retries += 1
         self.retries += 1
         self._replayed = False
-        scope = asyncio.timeout(remaining)
-        session.scopes.add(scope)
+        watchdog = session.watchdog
+        scope = watchdog.enter(remaining)
         try:
-            async with scope:
-                await session.sleep(delay)
-        except TimeoutError:
+            await session.sleep(delay)
+        except asyncio.CancelledError:
+            if not watchdog.absorb(scope):
+                raise
+            # Only aclose() ends a wait early: the wait is shorter than what is left.
             raise closed_error(self.op, self._unknown()) from None
         finally:
-            session.scopes.discard(scope)
+            watchdog.leave(scope)
 
     # -- return -------------------------------------------------------------------------------
 

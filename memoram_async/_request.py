@@ -26,7 +26,7 @@ def build_request(
     spec: RequestSpec,
     authorization: str | None,
     timeout: httpx.Timeout | UseClientDefault,
-    extensions: dict[str, Any],
+    extensions: dict[str, Any] | None,
 ) -> httpx.Request:
     """The request ``spec`` describes, built by ``client``.
 
@@ -37,7 +37,7 @@ def build_request(
         authorization: The ``Authorization`` value, or None for the token call (then the
             client's default ``Authorization``, not meant for Memoram, is dropped too).
         timeout: The per-phase timeout of this request.
-        extensions: httpx request extensions (the wire trace).
+        extensions: httpx request extensions (the wire trace), if any.
     """
     target: str | httpx.URL = base_url + spec["url"]
     params = spec.get("params")
@@ -49,11 +49,10 @@ def build_request(
         params = None
     headers = spec.get("headers")
     if authorization is not None:
-        headers = (
-            {**headers, "Authorization": authorization}
-            if headers
-            else {"Authorization": authorization}
-        )
+        # The builder makes a new headers dict for every request: ours goes into it.
+        if headers is None:
+            headers = {}
+        headers["Authorization"] = authorization
     request = client.build_request(
         spec["method"],
         target,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from memoram_api.api.access_management import create_token
@@ -23,6 +23,7 @@ from . import _clock
 from ._auth import FixedToken, TokenGrant, TokenManager, parse_http_date
 from ._call import Call, attempt_seconds
 from ._constants import TOKEN_REQUESTED_LIFETIME
+from ._deadline import Watchdog
 from ._operations import CREATE_TOKEN, M, Operation
 from ._options import Options
 from ._request import RequestSpec
@@ -68,8 +69,8 @@ class Session:
             allow_insecure_http=allow_insecure_http,
         )
         self._api_key = api_key
-        # The time scopes of the attempts and waits in flight: aclose() ends them.
-        self.scopes: set[asyncio.Timeout] = set()
+        # The deadlines of the attempts and waits in flight: aclose() ends them.
+        self.watchdog = Watchdog()
         # The clock, waits and jitter: memoram_async.testing switches the waits to instant.
         self.sleep: Callable[[float], Awaitable[None]] = _clock.sleep
         self.random: Callable[[], float] = random.random
@@ -81,13 +82,13 @@ class Session:
         """Whether :meth:`aclose` was called."""
         return self.connection.closed
 
-    async def call(
+    def call(
         self,
         op: Operation[M],
         spec: RequestSpec,
         read: Callable[[M], T],
         options: Options,
-    ) -> T:
+    ) -> Coroutine[Any, Any, T]:
         """Run one operation; every failure leaves as a MemoramError.
 
         Args:
@@ -96,6 +97,9 @@ class Session:
             read: Turns the success body's generated model into the result; runs inside the
                 error translation, so a broken body becomes APIResponseValidationError.
             options: Retries and timeouts of this call.
+
+        Returns:
+            The call's coroutine (the request loop itself, not a wrapper around it): await it.
         """
         call: Call[M, T] = Call(
             self,
@@ -105,7 +109,7 @@ class Session:
             timeout=options.timeout,
             total_timeout=options.total_timeout,
         )
-        return await call.run(read)
+        return call.run(read)
 
     async def aclose(self) -> None:
         """Close the pool (never a user's own http_client); later calls raise ClientClosedError.
@@ -119,24 +123,16 @@ class Session:
         if self.connection.closed:
             return
         self.connection.closed = True
-        self._end_calls_in_flight()
+        in_flight = len(self.watchdog)
+        self.watchdog.expire_all()
         # A fetch task of an event loop that is closed already cannot be cancelled.
         with contextlib.suppress(RuntimeError):
             self.tokens.close()
-        if self.scopes:
+        if in_flight:
             # Let the ended calls stop before the pool closes: a request still waiting for a
             # connection must not get one that the closing pool frees.
             await asyncio.sleep(0)
         await self.connection.aclose()
-
-    def _end_calls_in_flight(self) -> None:
-        try:
-            now = asyncio.get_running_loop().time()
-        except RuntimeError:
-            return
-        for scope in list(self.scopes):
-            with contextlib.suppress(RuntimeError):  # a scope already leaving
-                scope.reschedule(now)
 
     async def _fetch_token(self) -> TokenGrant:
         if self._api_key is None:  # pragma: no cover - FixedToken is used then

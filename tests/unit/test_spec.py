@@ -152,14 +152,14 @@ def test_documented_details_are_kept() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), operations())
-def test_every_operation_has_a_generated_asyncio_detailed(
+def test_every_operation_has_a_generated_request_builder(
     method: str, path: str, operation: dict[str, Any]
 ) -> None:
-    """generated/memoram_api has a module per operation exposing asyncio_detailed."""
+    """generated/memoram_api has a module per operation exposing its request builder."""
     group = snake_case(operation["tags"][0].replace(" ", ""))
     name = f"memoram_api.api.{group}.{snake_case(operation['operationId'])}"
     require(
         importlib.util.find_spec(name) is not None,
         f"openapi.yaml operation {operation['operationId']} has no {name}: run make generate",
     )
-    assert callable(importlib.import_module(name).asyncio_detailed)
+    assert callable(importlib.import_module(name)._get_kwargs)
