@@ -18,7 +18,7 @@ from typing import Any, Final, TypeVar
 from uuid import UUID
 
 from memoram_api import models as api
-from memoram_api.types import UNSET, Response, Unset
+from memoram_api.types import UNSET, Unset
 
 from ._constants import MAX_MEMORY_KEY_LENGTH
 from ._errors import ValidationError
@@ -236,22 +236,3 @@ def list_of(value: object, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise _bad(what, "an array", value)
     return value
-
-
-def parse_access_request(response: Response[Any]) -> AccessRequest:
-    """The access request of an answer."""
-    return access_request_from_api(expect(response.parsed, api.AccessRequest, "an access request"))
-
-
-def parse_access_request_list(response: Response[Any]) -> list[AccessRequest]:
-    """The access requests of a list answer."""
-    page = expect(response.parsed, api.AccessRequestList, "a list of access requests")
-    return [
-        access_request_from_api(expect(item, api.AccessRequest, "an access request"))
-        for item in list_of(page.items, "items")
-    ]
-
-
-def parse_credentials(response: Response[Any]) -> Credentials:
-    """The credentials of an answer."""
-    return credentials_from_api(expect(response.parsed, api.AccessCredentials, "credentials"))

@@ -18,6 +18,10 @@ The fixtures themselves live in the pytest plugin that memoram-async registers,
 Both set ``MEMORAM_API_KEY`` and ``MEMORAM_BASE_URL`` for the test, so code that builds its own
 ``MemoramClient()`` from the environment talks to them.
 
+Retries and polls wait for real unless told otherwise: ``instant_retries()`` (a context manager)
+or ``set_testing(True)`` make every wait of the SDK instant, as ``stamina.set_testing`` does,
+so a test of retries takes no wall-clock time and patches nothing private.
+
 Importing this module imports neither the local server (starlette, uvicorn) nor respx: each
 is imported by the class that needs it, on first use.
 """
@@ -42,6 +46,7 @@ from ._bodies import (
     tag_body,
     token_body,
 )
+from ._waits import instant_retries, set_testing
 
 if TYPE_CHECKING:
     from ._local import MemoramLocal
@@ -59,8 +64,10 @@ __all__ = [
     "credentials_body",
     "error_body",
     "fake_credentials",
+    "instant_retries",
     "memory_body",
     "page_body",
+    "set_testing",
     "tag_body",
     "token_body",
 ]
