@@ -1,6 +1,7 @@
 """Scenarios 1 and 2 at small size: creates through a faulty network, calls through token churn.
 
-`make chaos` runs the same code at full size (2,000 creates at concurrency 50; 20 s of churn); here 150 creates.
+`make chaos` runs the same code at full size (2,000 creates at concurrency 50; 20 s of churn);
+here 150 creates.
 """
 
 from __future__ import annotations
