@@ -20,6 +20,8 @@ LINTED := memoram_async memoram_local memoram_pytest scripts tests examples
 export BASE
 # The whole suite measures branch coverage of the SDK and fails under this percentage.
 COVERAGE := --cov=memoram_async --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
+# pytest-xdist workers for `make pytest` (the machine CI runs on has 2 cores); WORKERS=0 runs in one process.
+WORKERS ?= 2
 # One folder of tests/ per tier (see tests/__init__.py); `make test-<tier>` runs one alone.
 TIERS := unit emulator sdk_local scenarios e2e
 
@@ -88,8 +90,8 @@ format: $(STAMP)  ## Apply ruff's fixes and formatting
 typecheck: $(STAMP)  ## mypy --strict on the SDK, the local server, the plugin, the generated client, tests/typing
 	$(BIN)/mypy memoram_async memoram_local memoram_pytest $(GENERATED) $(wildcard tests/typing)
 
-pytest: $(STAMP)  ## The whole test suite, with branch coverage of memoram_async (fails under 90 %)
-	$(BIN)/pytest $(COVERAGE)
+pytest: $(STAMP)  ## The whole test suite on WORKERS=2 workers, with branch coverage of memoram_async (fails under 90 %)
+	$(BIN)/pytest -n $(WORKERS) $(COVERAGE)
 
 test-unit: $(STAMP)  ## Tier 1: the SDK in process, no server (seconds)
 	$(BIN)/pytest tests/unit

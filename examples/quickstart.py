@@ -3,8 +3,10 @@
 Run it against the real API or the local server; it reads only environment variables:
 
     MEMORAM_API_KEY      your developer API key (mem_...)
-    MEMORAM_BASE_URL     optional; the API's URL (the local server prints its own)
+    MEMORAM_BASE_URL     optional; the API's URL (the production API when unset)
     MEMORAM_MEMORY_KEY   the Memory Key a user gave your app
+
+`memoram-local` prints an `export` line that sets all three for the local server.
 
 It asks the user for access, waits while they approve it in the Memoram dashboard, then writes
 three memories, lists them by tag, reads one back, updates one and deletes one. It prints what
@@ -18,12 +20,21 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from urllib.parse import urlsplit
 
 from memoram_async import AccessDeniedError, ApprovalTimeoutError, MemoramClient, MemoramError
 
 REASON = "Remember your travel and food preferences between chats"
 # Only set by `make demo`: where the local server's dashboard is, to say so in the prompt.
 LOCAL_DASHBOARD_ENV = "MEMORAM_LOCAL_DASHBOARD"
+
+
+def dashboard_of(base_url: str) -> str:
+    """Where the user approves: the local server's dashboard, or Memoram's."""
+    host = urlsplit(base_url).hostname or ""
+    if host in {"localhost", "::1"} or host.startswith("127."):
+        return "the Dashboard: URL that memoram-local printed"
+    return "https://memoram.app"
 
 
 async def main() -> int:
@@ -38,7 +49,7 @@ async def main() -> int:
 
         request = await client.request_access(memory_key, reason=REASON)
         print(f"Asked the user for access: request {request.id} is {request.status}.")
-        where = os.environ.get(LOCAL_DASHBOARD_ENV, "https://memoram.app")
+        where = os.environ.get(LOCAL_DASHBOARD_ENV) or dashboard_of(str(client.base_url))
         print(f"Approve it in the Memoram dashboard ({where}). Waiting for the user...")
         approved = await client.wait_for_approval(request.id, timeout=300)
         print(f"The user approved request {approved.id}.")

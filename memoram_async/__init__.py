@@ -11,6 +11,10 @@ async with MemoramClient() as client:  # MEMORAM_API_KEY from the environment
 ```
 """
 
+import inspect
+import typing
+from typing import Any as _Any
+
 from ._client import MemoramClient
 from ._constants import DEFAULT_BASE_URL
 from ._envelope import envelope_key_version, is_envelope
@@ -93,3 +97,25 @@ __all__ = [
     "envelope_key_version",
     "is_envelope",
 ]
+
+
+def _rehome(value: _Any) -> None:
+    """Show ``value`` as ``memoram_async.<name>``, its annotations still resolvable.
+
+    ``typing.get_type_hints`` reads a class's string annotations in the globals of its
+    ``__module__``: they are resolved here, in the defining module, before it changes.
+    (Functions resolve theirs in ``__globals__``, which does not change.)
+    """
+    if isinstance(value, type) and (own := inspect.get_annotations(value)):
+        hints = typing.get_type_hints(value, include_extras=True)
+        value.__annotations__ = {name: hints.get(name, hint) for name, hint in own.items()}
+    value.__module__ = __name__
+
+
+# Tracebacks, reprs and the docs name the public path (memoram_async.NotFoundError), not the
+# private module a class is defined in.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) or callable(_value):
+        _rehome(_value)
+del _name, _value

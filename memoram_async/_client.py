@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Final, Self
 
 import httpx
 from memoram_api import models as api
@@ -38,6 +38,7 @@ from ._errors import (
     UnknownAccessStatusError,
     ValidationError,
 )
+from ._hints import missing_attribute, sync_with
 from ._models import AccessRequest, AccessRequestStatus, Credentials
 from ._operations import (
     CREATE_ACCESS_REQUEST,
@@ -154,6 +155,10 @@ class MemoramClient:
             token_options=self._options,
             allow_insecure_http=allow_insecure_http,
         )
+
+    if not TYPE_CHECKING:  # hints for code no type checker saw (see _hints.py)
+        __enter__ = __exit__ = sync_with
+        __getattr__ = missing_attribute
 
     def __repr__(self) -> str:
         if not hasattr(self, "_session"):
@@ -283,7 +288,11 @@ class MemoramClient:
         )
 
     async def list_access_requests(self) -> list[AccessRequest]:
-        """Every access request made by this developer application."""
+        """Every access request made by this developer application.
+
+        Raises:
+            APIStatusError: The server refused (``AuthenticationError`` for a bad API key).
+        """
         return await self._session.call(
             LIST_ACCESS_REQUESTS,
             list_access_requests._get_kwargs(),

@@ -69,8 +69,9 @@ def not_loopback_message(host: str, addresses: list[str]) -> str:
     return (
         f"base_url uses plain http:// to {quoted(host)}, which resolves to {named}: not only "
         "loopback addresses (this machine), so the API key, tokens and memory keys would cross "
-        "the network unencrypted. Nothing was sent. Use https://, or pass "
-        "allow_insecure_http=True if you accept the risk."
+        "the network unencrypted. Nothing was sent. If you meant this machine, write localhost or "
+        "127.0.0.1 (a typo in the host?); for a remote server use https://; to send in "
+        "clear anyway, pass allow_insecure_http=True."
     )
 
 

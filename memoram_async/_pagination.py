@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ._errors import APIResponseValidationError, DecryptionError
+from ._hints import awaited_iterator, sync_for
 from ._models import Memory
 from ._operations import LIST_MEMORIES
 from ._printable import quoted
@@ -46,6 +47,10 @@ class MemoryIterator:
     def failed_ids(self) -> tuple[str, ...]:
         """The ids of the memories that could not be decrypted so far."""
         return tuple(f.memory_id or "?" for f in self.failures)
+
+    if not TYPE_CHECKING:  # hints for code no type checker saw (see _hints.py)
+        __iter__ = sync_for
+        __await__ = awaited_iterator
 
     def __aiter__(self) -> MemoryIterator:
         return self

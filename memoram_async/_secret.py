@@ -107,7 +107,11 @@ class Secret:
 
     @classmethod
     def coerce(cls, value: str | Secret) -> Secret:
-        """Wrap a plain string; pass a Secret through unchanged."""
+        """Wrap a plain string; pass a Secret through unchanged.
+
+        Raises:
+            TypeError: ``value`` is neither a str nor a Secret.
+        """
         return value if isinstance(value, Secret) else cls(value)
 
     def reveal(self) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import httpx
 
-from ._constants import API_KEY_ENV, DEFAULT_BASE_URL, MAX_ERROR_BODY
+from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, MAX_ERROR_BODY
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -24,6 +24,7 @@ from ._errors import (
     APITimeoutError,
     ClientClosedError,
     InternalServerError,
+    PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
     error_class_for_status,
@@ -141,9 +142,32 @@ def reason_phrase(status: int) -> str:
         return "(non-standard status)"
 
 
-def status_hint(op: Operation[Any], status: int, *, fixed_token: bool) -> str:
-    """What the caller should do about an error status of ``op``."""
+def forbidden_hint(message: str | None) -> str:
+    """What to do about a 403, by the cause the server gave (openapi.yaml names two: no
+    approved access for this user, or a memory key that does not belong to the user)."""
+    said = (message or "").lower()
+    if "memory key" in said or "memorykey" in said:
+        return (
+            "The memory key sent is not this user's: use the memory_key of the same credentials "
+            "(from get_credentials(), or Credentials.from_dict() of what you stored)."
+        )
+    if "revoked" in said:
+        return "The user revoked this app's access: ask again with request_access()."
+    if "approv" in said or "access" in said:
+        return (
+            "This app has no approved access to this user: the request is pending, rejected or "
+            "revoked (see get_access_request(request_id).status); ask with request_access()."
+        )
+    return PermissionDeniedError.default_hint
+
+
+def status_hint(
+    op: Operation[Any], status: int, *, fixed_token: bool, message: str | None = None
+) -> str:
+    """What the caller should do about an error status of ``op`` (``message``: the server's)."""
     cls = error_class_for_status(status)
+    if status == 403:
+        return forbidden_hint(message)
     if op is CREATE_TOKEN and status == 404:
         return (
             "The token route was not found: the base URL is probably missing '/api/v1' "
@@ -193,7 +217,7 @@ def status_error(
         text += "."
     if budget is not None:
         text += f" Not retried: {budget}."
-    text += f" {status_hint(op, status, fixed_token=fixed_token)}"
+    text += f" {status_hint(op, status, fixed_token=fixed_token, message=answer.message)}"
     if answer.request_id:
         text += f" Request id: {quoted(answer.request_id)}."
     common: dict[str, Any] = {
@@ -213,6 +237,21 @@ def status_error(
             text, sent_bytes=answer.sent_bytes, limit_bytes=answer.limit_bytes, **common
         )
     return cls(text, **common)
+
+
+def _from_where(exc: BaseException) -> str:
+    """`` from host:port`` of the request that failed, saying when it is the production default."""
+    request = getattr(exc, "_request", None) if isinstance(exc, httpx.RequestError) else None
+    if request is None:
+        return ""
+    url = request.url
+    where = f" from {url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+    if str(url).startswith(DEFAULT_BASE_URL):
+        where += (
+            f" (the production API, {DEFAULT_BASE_URL}: the default when neither base_url nor "
+            f"{BASE_URL_ENV} is set)"
+        )
+    return where
 
 
 def connection_error(
@@ -242,7 +281,8 @@ def connection_error(
             outcome_unknown=outcome_unknown,
         )
     return APIConnectionError(
-        f"{op.method} {path} got no answer ({kind}). Check the network and base_url.",
+        f"{op.method} {path} got no answer{_from_where(exc)} ({kind}). Check the network and "
+        "base_url.",
         method=op.method,
         path=path,
         outcome_unknown=outcome_unknown,

@@ -330,10 +330,12 @@ class UserMemories:
             self._options,
         )
 
-    # -- tags --------------------------------------------------------------------------------
-
     async def list_tags(self) -> list[Tag]:
-        """All tags of the user."""
+        """All tags of the user.
+
+        Raises:
+            PermissionDeniedError: No approved access to this user (403).
+        """
         return await self._session.call(
             LIST_TAGS,
             list_tags._get_kwargs(user_id=self._credentials.user_id),
@@ -355,8 +357,6 @@ class UserMemories:
             tag_from_api,
             self._options,
         )
-
-    # -- key rotation ------------------------------------------------------------------------
 
     async def reencrypt_memories(
         self, *, concurrency: int = REENCRYPT_CONCURRENCY
@@ -385,8 +385,6 @@ class UserMemories:
             await self._update(memory_id, {"content": envelope}, None)
 
         return await reencrypt_all(self._keyring, self._user_text, reader, rewrite, concurrency)
-
-    # -- conversion --------------------------------------------------------------------------
 
     def _memory(self, blob: api.MemoryBlob) -> Memory:
         keyring = self._keyring if self._encrypt else None

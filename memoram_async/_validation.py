@@ -298,7 +298,10 @@ def check_base_url(value: object, *, allow_insecure_http: bool) -> str:
         raise ValidationError("base_url must not contain a query, a fragment or credentials")
     if parts.scheme == "http" and not allow_insecure_http and literal_verdict(host) is False:
         raise ValidationError(
-            f"base_url uses plain http:// to {host}, which would send the API key and tokens "
-            "unencrypted; use https://, or pass allow_insecure_http=True if you accept the risk"
+            f"base_url uses plain http:// to {host}, which is not a loopback address (this "
+            "machine), so the API key and tokens would cross the network unencrypted. "
+            "If you meant this machine, write localhost or "
+            "127.0.0.1 (a typo in the host?); for a remote server use https://; to send in "
+            "clear anyway, pass allow_insecure_http=True."
         )
     return value.strip().rstrip("/")

@@ -15,7 +15,13 @@ On startup the command prints these lines to stdout (parse them; PORT is the bou
     API key: mem_<48 hex>          (only when no key was configured: DEV_API_KEY)
     API keys: N configured         (instead, when --api-key / MEMORAM_LOCAL_API_KEYS is used)
     Dashboard: http://127.0.0.1:PORT/local/?token=TOKEN
+    To use it from another terminal, paste:
+    export MEMORAM_BASE_URL=http://127.0.0.1:PORT/api/v1 MEMORAM_API_KEY=... MEMORAM_MEMORY_KEY=...
     Press Ctrl-C to stop.
+
+The ``export`` line sets what the SDK and the quickstart read: the server's URL, the
+development key (left to you, in a trailing comment, when keys were configured) and a Memory
+Key (any key is a user here).
 
 Ctrl-C or SIGTERM stops it cleanly with exit status 0.
 

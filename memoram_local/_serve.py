@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sqlite3
 import sys
@@ -20,6 +21,24 @@ from ._runner import bind_socket, format_url, uvicorn_config
 URL_LINE = "Memoram local server: {base_url}"
 KEY_LINE = "API key: {api_key}"
 DASHBOARD_LINE = "Dashboard: {url}/local/?token={token}"
+PASTE_LINE = "To use it from another terminal, paste:"
+# Any memory key is a user on this server; the quickstart needs one, so it is offered.
+EXAMPLE_MEMORY_KEY = "mk_local_user"
+
+
+def export_line(base_url: str, api_key: str | None) -> str:
+    """The shell line that points the SDK (and the quickstart) at this server.
+
+    Without ``api_key`` (keys the user chose are secrets, never echoed) the line leaves
+    ``MEMORAM_API_KEY`` to the user, in a comment.
+    """
+    values = {"MEMORAM_BASE_URL": base_url}
+    if api_key is not None:
+        values["MEMORAM_API_KEY"] = api_key
+    values["MEMORAM_MEMORY_KEY"] = EXAMPLE_MEMORY_KEY
+    line = "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
+    # A shell comment: the line still runs as pasted.
+    return line if api_key is not None else f"{line}  # and MEMORAM_API_KEY: one of your keys"
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -72,13 +91,17 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     url = format_url(host, sock.getsockname()[1])
 
     def announce() -> None:
-        print(URL_LINE.format(base_url=url + API_PREFIX), flush=True)
-        if app.config.api_keys == (DEV_API_KEY,):
-            print(KEY_LINE.format(api_key=DEV_API_KEY), flush=True)
+        base_url = url + API_PREFIX
+        dev_key = DEV_API_KEY if app.config.api_keys == (DEV_API_KEY,) else None
+        print(URL_LINE.format(base_url=base_url), flush=True)
+        if dev_key is not None:
+            print(KEY_LINE.format(api_key=dev_key), flush=True)
         else:
             # Keys the user chose are secrets: never echo them.
             print(f"API keys: {len(app.config.api_keys)} configured", flush=True)
         print(DASHBOARD_LINE.format(url=url, token=app.config.dashboard_token), flush=True)
+        print(PASTE_LINE, flush=True)
+        print(export_line(base_url, dev_key), flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
     # uvicorn re-raises the signal that stopped it once it has shut down; these handlers

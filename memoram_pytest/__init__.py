@@ -7,7 +7,8 @@ any ``memoram_async`` module runs ``memoram_async/__init__.py``, the whole SDK, 
 then be imported before coverage starts (and never counted). The SDK, the local server and respx
 are imported inside the fixture bodies, which fail with an install hint when something is missing.
 
-The fixtures' classes and the body builders are public in :mod:`memoram_async.testing`.
+The fixtures live here only; what they give (``MemoramLocal``, ``MemoramRespx``) and the body
+builders are public in :mod:`memoram_async.testing`, which imports nothing of this module.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pytest
 if TYPE_CHECKING:
     from memoram_async.testing import MemoramLocal, MemoramRespx
 
-__all__ = ["memoram_local", "memoram_respx", "pytest_configure"]
+# pytest finds its hook (pytest_configure) by name; the public names are the two fixtures.
+__all__ = ["memoram_local", "memoram_respx"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -25,6 +25,8 @@ from ._bench_util import Section, Stats, Target, ratio_cell
 
 # Calls per run at each concurrency: a few seconds each (the server slows down at 64).
 LEVELS = {1: 800, 16: 1000, 64: 500}
+# --quick (the smoke test): three small levels, 40 calls each; every row of the table, in seconds.
+QUICK_LEVELS = {1: 40, 4: 40, 8: 40}
 LIMIT = 0.95
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 10.0
@@ -132,6 +134,7 @@ async def _level(
     concurrency: int,
     calls: int,
     runs: int,
+    warmup: int,
 ) -> list[dict[str, float]]:
     def transport() -> httpx.AsyncHTTPTransport:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -169,7 +172,7 @@ async def _level(
             raise RuntimeError("the stored memory did not decrypt")
         names = [name for name, _ in VARIANTS]
         for name in names:  # warm-up: token, and every connection of the pool opened
-            await _drive(calls_by_name[name], max(concurrency * 4, 50), concurrency)
+            await _drive(calls_by_name[name], warmup, concurrency)
         results = []
         for run in range(runs):
             order = names[run % len(names) :] + names[: run % len(names)]
@@ -192,11 +195,19 @@ async def _level(
 
 async def _all_levels(base_url: str, runs: int, quick: bool) -> dict[int, list[dict[str, float]]]:
     credentials, memory_id, token = await _setup(base_url)
+    # Quick mode opens each pool once; a measurement warms up longer.
     return {
         level: await _level(
-            base_url, credentials, memory_id, token, level, 40 if quick else calls, runs
+            base_url,
+            credentials,
+            memory_id,
+            token,
+            level,
+            calls,
+            runs,
+            level if quick else max(level * 4, 50),
         )
-        for level, calls in LEVELS.items()
+        for level, calls in (QUICK_LEVELS if quick else LEVELS).items()
     }
 
 
@@ -204,7 +215,8 @@ def loopback_section(*, runs: int, quick: bool) -> Section:
     """Requests per second of get_memory at each concurrency, SDK vs raw httpx."""
     with local_server() as base_url:
         results = asyncio.run(_all_levels(base_url, runs, quick))
-    counts = ", ".join(f"{calls:,} at {level}" for level, calls in LEVELS.items())
+    levels = QUICK_LEVELS if quick else LEVELS
+    counts = ", ".join(f"{calls:,} at {level}" for level, calls in levels.items())
     section = Section(
         key="loopback",
         title="2. Throughput over loopback (local server, one uvicorn process)",
@@ -212,7 +224,7 @@ def loopback_section(*, runs: int, quick: bool) -> Section:
             "`python -m memoram_local` (uvicorn, in-memory SQLite, auto-approve, long "
             "token TTL) runs as a subprocess on a free 127.0.0.1 port and shares the machine "
             "with the client. One stored memory with 1 KiB of encrypted content is fetched "
-            f"with `get_memory` a fixed number of times per run ({'40' if quick else counts}) "
+            f"with `get_memory` a fixed number of times per run ({counts}) "
             "by that many workers, each awaiting one call after another.",
             "Every client gets the same `httpx.Limits(max_connections=N, "
             "max_keepalive_connections=N)` (N = concurrency) through "

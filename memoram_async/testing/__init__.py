@@ -1,18 +1,19 @@
-"""Test your own app against Memoram: the fixtures' helpers, and the fixtures themselves.
+"""Test your own app against Memoram: what the pytest fixtures give, and bodies to mock with.
 
-The pytest plugin that memoram-async registers is :mod:`memoram_pytest` (outside this package, so
-that loading it imports none of the SDK); its two fixtures are re-exported here. Both are async
+The fixtures themselves live in the pytest plugin that memoram-async registers,
+:mod:`memoram_pytest` (outside this package, so that loading it imports none of the SDK; list
+``memoram_pytest`` in ``pytest_plugins`` for runs without plugin autoloading). Both are async
 (they need pytest-asyncio, in auto or strict mode):
 
-- ``memoram_local``: a fresh local Memoram server on a free loopback port (real HTTP), a
-  configured client, and the user's side of the access flow (``approve``, ``reject``,
-  ``revoke``, ``approve_next``, ``reject_next``, ``pending``, ``rotate_key``,
-  ``approved_user``; all coroutines, to ``await``). Needs ``memoram-async[local]``. Options
-  of the server come from a marker: ``@pytest.mark.memoram_local(auto_approve=True,
-  faults="error_rate=0.2", seed=1)``.
-- ``memoram_respx``: the API mocked with respx at a fake ``https`` URL, a valid token already
-  routed, and builders for bodies the SDK accepts (memories with real encrypted content).
-  Needs ``respx``.
+- ``memoram_local`` gives a :class:`MemoramLocal`: a fresh local Memoram server on a free
+  loopback port (real HTTP), a configured client, and the user's side of the access flow
+  (``approve``, ``reject``, ``revoke``, ``approve_next``, ``reject_next``, ``pending``,
+  ``rotate_key``, ``approved_user``; all coroutines, to ``await``). Needs
+  ``memoram-async[local]``. Options of the server come from a marker:
+  ``@pytest.mark.memoram_local(auto_approve=True, faults="error_rate=0.2", seed=1)``.
+- ``memoram_respx`` gives a :class:`MemoramRespx`: the API mocked with respx at a fake
+  ``https`` URL, a valid token already routed, and builders for bodies the SDK accepts
+  (memories with real encrypted content). Needs ``respx``.
 
 Both set ``MEMORAM_API_KEY`` and ``MEMORAM_BASE_URL`` for the test, so code that builds its own
 ``MemoramClient()`` from the environment talks to them.
@@ -22,17 +23,13 @@ or ``set_testing(True)`` make every wait of the SDK instant, as ``stamina.set_te
 so a test of retries takes no wall-clock time and patches nothing private.
 
 Importing this module imports neither the local server (starlette, uvicorn) nor respx: each
-is imported by its fixture, which fails with an install hint when it is missing. Listing
-``memoram_async.testing`` in ``pytest_plugins`` (for runs without plugin autoloading) still works.
+is imported by the class that needs it, on first use.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
-
-from memoram_pytest import memoram_local, memoram_respx
-from memoram_pytest import pytest_configure as pytest_configure
 
 from ._bodies import (
     FAKE_API_KEY,
@@ -68,8 +65,6 @@ __all__ = [
     "error_body",
     "fake_credentials",
     "instant_retries",
-    "memoram_local",
-    "memoram_respx",
     "memory_body",
     "page_body",
     "set_testing",

@@ -14,10 +14,11 @@ import pytest
 
 import memoram_async
 import memoram_async.testing
+import memoram_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The reference is read from the public import paths: the private modules behind them move.
-PUBLIC_MODULES = (memoram_async, memoram_async.testing)
+PUBLIC_MODULES = (memoram_async, memoram_async.testing, memoram_pytest)
 # A script, image or <link> (stylesheet, font, icon) whose address is on another host.
 EXTERNAL_ASSET = re.compile(
     r'<(?:script|img)\b[^>]*\bsrc="(?:https?:)?//|<link\b[^>]*\bhref="(?:https?:)?//'
@@ -134,3 +135,67 @@ def test_the_site_loads_nothing_from_other_hosts(site: Path) -> None:
         text = page.read_text(encoding="utf-8")
         assert EXTERNAL_ASSET.search(text) is None, page.name
         assert "fonts.googleapis" not in text, page.name
+
+
+# Public methods that cannot fail: no Raises table is expected for them.
+RAISES_NOTHING = {
+    "memoram_async.Credentials.to_dict",
+    "memoram_async.MemoryIterator.failed_ids",
+    "memoram_async.Secret.reveal",
+    "memoram_async.Secret.reveal_redacted",
+    "memoram_async.is_envelope",
+}
+
+
+def public_callables() -> dict[str, inspect.Signature]:
+    """Every public function and method of memoram_async, with its signature."""
+    found: dict[str, inspect.Signature] = {}
+    for name in memoram_async.__all__:
+        value = getattr(memoram_async, name)
+        if inspect.isfunction(value):
+            found[f"memoram_async.{name}"] = inspect.signature(value)
+        elif inspect.isclass(value):
+            for member, attr in vars(value).items():
+                func = attr.__func__ if isinstance(attr, classmethod | staticmethod) else attr
+                if not member.startswith("_") and inspect.isfunction(func):
+                    found[f"memoram_async.{name}.{member}"] = inspect.signature(func)
+    return found
+
+
+def rendered(site: Path, name: str) -> str:
+    """The text of one object's entry in the reference, up to the next object's heading."""
+    page = site / inventory(site)[name].split("#")[0]
+    text = page.read_text(encoding="utf-8")
+    start = text.index(f'id="{name}"')
+    end = text.find("doc-heading", start + len(name) + 20)
+    plain = re.sub(r"<[^>]+>", " ", text[start : end if end > 0 else None])
+    return re.sub(r"\s+", " ", plain)
+
+
+def test_every_public_method_shows_parameters_returns_and_raises(site: Path) -> None:
+    """Each public function and method has a Parameters table (when it takes any), a Returns
+    table (when it returns something) and a Raises table (unless it cannot fail)."""
+    gaps = []
+    for name, signature in public_callables().items():
+        entry = rendered(site, name)
+        params = [p for p in signature.parameters if p not in ("self", "cls")]
+        returns = signature.return_annotation not in (None, "None", inspect.Signature.empty)
+        wanted = {
+            "Parameters:": bool(params),
+            "Returns:": returns,
+            "Raises:": name not in RAISES_NOTHING,
+        }
+        gaps += [
+            f"{name}: {title}" for title, needed in wanted.items() if needed and title not in entry
+        ]
+    assert gaps == []
+
+
+def test_defaults_are_shown_as_values(site: Path) -> None:
+    """Signatures show a default's value (max_retries = 2), never the constant's name."""
+    client = rendered(site, "memoram_async.MemoramClient")
+    assert "max_retries : int = 2" in client or "max_retries: int = 2" in client
+    pages = "".join(p.read_text(encoding="utf-8") for p in (site / "reference").glob("*.html"))
+    assert re.findall(r"\b(?:DEFAULT|MAX|APPROVAL|REENCRYPT)_[A-Z_]+\b", pages) == [
+        "DEFAULT_BASE_URL"
+    ] * len(re.findall(r"\bDEFAULT_BASE_URL\b", pages))

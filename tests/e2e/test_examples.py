@@ -109,7 +109,7 @@ def test_quickstart_over_http_approved_through_the_dashboard(local_server: Local
     out = result.stdout
     assert len(approved) == 1
     assert f"request {approved[0]} is pending" in out
-    assert "Approve it in the Memoram dashboard" in out
+    assert "Approve it in the Memoram dashboard (the Dashboard: URL that memoram-local" in out
     assert "decrypted on this machine: 'Prefers a window seat on long flights'" in out
     assert "The user now has 2 memories. Done." in out
     assert local_server.app.store.count_memories() == 2

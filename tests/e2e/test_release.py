@@ -114,7 +114,8 @@ def test_ci_runs_every_declared_python() -> None:
 
 
 def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
-    """The wheel ships memoram_async, memoram_local (templates, static), memoram_api, the plugin."""
+    """The wheel ships memoram_async, memoram_local (templates, static), memoram_api, the plugin,
+    each with its py.typed, and the MIT license."""
     assert wheel.name == f"memoram_async-{VERSION}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -123,6 +124,7 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
         "memoram_async/__init__.py",
         "memoram_async/py.typed",
         "memoram_local/__init__.py",
+        "memoram_local/py.typed",
         "memoram_local/templates/page.html",
         "memoram_local/templates/tables.html",
         "memoram_local/static/dashboard.js",
@@ -133,6 +135,7 @@ def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
         "memoram_api/__init__.py",
         "memoram_api/py.typed",
         "memoram_api/api/memory_management/create_memory.py",
+        f"memoram_async-{VERSION}.dist-info/licenses/LICENSE",
     ):
         assert path in names, path
     assert not [name for name in names if name.startswith(("tests/", "generated/", "examples/"))]
@@ -154,6 +157,7 @@ def test_sdist_holds_the_spec_and_the_generated_client(dist: Path) -> None:
         "memoram_async/__init__.py",
         "CHANGELOG.md",
         "README.md",
+        "LICENSE",
         "pyproject.toml",
     ):
         assert top + path in names, path

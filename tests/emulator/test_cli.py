@@ -114,6 +114,40 @@ def test_startup_lines_and_clean_stop(sig: signal.Signals) -> None:
         assert _stop(proc, sig) == 0
 
 
+def _evaluated(export_line: str) -> dict[str, str]:
+    """The MEMORAM_* variables a shell has after running the printed export line as pasted."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MEMORAM_")}
+    shown = subprocess.run(
+        ["bash", "-c", f"{export_line}\nenv -0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout
+    pairs = (item.split("=", 1) for item in shown.split("\0") if item.startswith("MEMORAM_"))
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("keys", [None, "mem_" + "7" * 48], ids=["dev_key", "configured_keys"])
+def test_it_prints_a_line_to_paste_that_points_the_sdk_at_it(keys: str | None) -> None:
+    """The printed export line, run by a shell, sets MEMORAM_BASE_URL, MEMORAM_MEMORY_KEY and,
+    with the development key only, MEMORAM_API_KEY; a configured key is never printed."""
+    env = {"MEMORAM_LOCAL_API_KEYS": keys} if keys else {}
+    with cli(env=env) as (proc, base_url, lines):
+        assert lines[-3] == "To use it from another terminal, paste:"
+        assert lines[-2].startswith("export ")
+        evaluated = _evaluated(lines[-2])
+        _stop(proc, signal.SIGTERM)
+    expected = {"MEMORAM_BASE_URL": base_url, "MEMORAM_MEMORY_KEY": "mk_local_user"}
+    if keys is None:
+        expected["MEMORAM_API_KEY"] = DEV_API_KEY
+    else:
+        assert keys not in "\n".join(lines)
+        assert "MEMORAM_API_KEY: one of your keys" in lines[-2]
+    assert evaluated == expected
+
+
 def _grant(
     client: httpx.Client, base_url: str, key: str = DEV_API_KEY
 ) -> tuple[dict[str, str], dict[str, str]]:

@@ -1,4 +1,4 @@
-"""The local server's defences (issue 14, points 1-4), over loopback against a real server:
+"""The local server's defences (docs/threat-model.md), over loopback against a real server:
 Host guard, dashboard token, masked keys, bounded resources, parse errors, file modes."""
 
 from __future__ import annotations

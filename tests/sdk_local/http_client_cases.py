@@ -39,7 +39,8 @@ async def _read_then_raise(response: httpx.Response) -> None:
 
 
 class _BodyAuth(httpx.Auth):
-    """An app's own auth that needs the response body (the case that used to hang)."""
+    """An app's own auth that needs the response body: the SDK must read the body for it, or the
+    flow waits forever on a body nobody reads."""
 
     requires_response_body = True
 

@@ -82,7 +82,7 @@ def test_a_name_resolving_off_loopback_gets_no_byte(
                 await theirs.aclose()
             assert server.stats.requests == 0
         assert resolver.refused_connects == []
-        assert "Use https://" in str(info.value)
+        assert "use https://" in str(info.value)
         assert server.api_key not in str(info.value)
 
     run_in_thread(scenario, DEADLINE)

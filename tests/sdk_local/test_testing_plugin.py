@@ -189,14 +189,32 @@ def test_pytest_starts_without_importing_the_sdk(pytester: pytest.Pytester) -> N
     result.assert_outcomes(passed=2)
 
 
-def test_helpers_module_still_offers_the_fixtures() -> None:
-    """memoram_async.testing re-exports the plugin's fixtures and hook for explicit use."""
-    import memoram_async.testing as helpers
-    import memoram_pytest
+def test_the_plugin_listed_in_pytest_plugins_works_without_autoloading(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With plugin autoloading off, `pytest_plugins = ["memoram_pytest"]` brings the fixtures
+    and the marker: the one place they are defined (memoram_async.testing has none)."""
+    import memoram_async.testing
 
-    assert helpers.memoram_local is memoram_pytest.memoram_local
-    assert helpers.memoram_respx is memoram_pytest.memoram_respx
-    assert helpers.pytest_configure is memoram_pytest.pytest_configure
+    assert not hasattr(memoram_async.testing, "memoram_respx")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makeconftest('pytest_plugins = ["memoram_pytest"]\n')
+    pytester.makepyfile(
+        test_listed=textwrap.dedent(
+            """
+            import pytest
+
+            from memoram_async.testing import FAKE_BASE_URL
+
+            @pytest.mark.memoram_local(auto_approve=True)
+            async def test_fixture_and_marker(memoram_respx):
+                assert memoram_respx.base_url == FAKE_BASE_URL
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "pytest_asyncio.plugin")
+    result.assert_outcomes(passed=1)
 
 
 def test_memoram_local_fixture(project: pytest.Pytester) -> None:

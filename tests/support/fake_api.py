@@ -262,3 +262,14 @@ def credentials(**overrides: Any) -> Credentials:
 def uuid4_text() -> str:
     """A random UUID as text."""
     return str(uuid.uuid4())
+
+
+def _no_io(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"unexpected I/O: {request.method} {request.url}")
+
+
+def untouched_client(**kwargs: Any) -> MemoramClient:
+    """A client whose transport fails the test if anything is sent: for checks before any I/O."""
+    return MemoramClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(_no_io), **kwargs
+    )

@@ -152,7 +152,8 @@ def declared_error_statuses() -> set[int]:
     }
 
 
-# The contract of issue 5, written out independently of the code's own table.
+# The status-to-class contract, written out independently of the code's own table, so a change
+# to the table has to be made twice.
 EXPECTED_ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

@@ -88,7 +88,7 @@ async def test_a_name_resolving_off_loopback_gets_no_byte(
     text = str(info.value)
     assert repr(host) in text
     assert "not only loopback" in text
-    assert "Use https://" in text
+    assert "use https://" in text
     assert "allow_insecure_http=True" in text
     assert "Nothing was sent" in text
     assert ("and 2 more" in text) is (len(addresses) > 3)

@@ -24,6 +24,7 @@ from memoram_async import (
     InvalidKeyError,
     MemoramClient,
     MemoramError,
+    MemoryIterator,
     UserMemories,
     ValidationError,
 )
@@ -304,10 +305,11 @@ async def attempt(case: BadInput, env: Env) -> BaseException | None:
     """Run a case to its first effect: the exception it raised, or None if it was accepted."""
     try:
         value = case.call(env)
-        if inspect.isawaitable(value):
-            await value
-        elif isinstance(value, MemoramClient):
+        if isinstance(value, MemoramClient):
             await value.aclose()
+        elif inspect.isawaitable(value) and not isinstance(value, MemoryIterator):
+            # A MemoryIterator is iterated, not awaited: its arguments are checked on the call.
+            await value
     except Exception as exc:
         return exc
     return None
