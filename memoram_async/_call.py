@@ -189,20 +189,11 @@ class Call(Generic[M, T]):
         session = self._session
         if session.connection.closed and (self.retries or self._replayed):
             raise closed_error(self.op, self._unknown())
-        connection = session.connection
-        if not connection.host_check.cleared:
-            unresolved = await self._check_host()
-            if unresolved is not None:
-                self._settle(unresolved, started)
-                return unresolved
-        client = connection.client()
-        if client.is_closed:
-            raise APIConnectionError(
-                f"{self.op.method} {self.path} cannot be sent: the http_client given to "
-                "MemoramClient was closed. Keep it open while the MemoramClient is in use.",
-                method=self.op.method,
-                path=self.path,
-            )
+        unresolved = await self._check_host()
+        if unresolved is not None:
+            self._settle(unresolved, started)
+            return unresolved
+        client = self._open_client()
         if self.op is not CREATE_TOKEN and not self._replayed:
             self._header = session.tokens.header() or await self._fetch_token()
         exchange = Exchange()
@@ -234,12 +225,26 @@ class Call(Generic[M, T]):
         self._settle(exchange, started)
         return exchange
 
+    def _open_client(self) -> httpx.AsyncClient:
+        """The client to send through (bound to this loop, not closed), or the typed error."""
+        client = self._session.connection.client()
+        if client.is_closed:
+            raise APIConnectionError(
+                f"{self.op.method} {self.path} cannot be sent: the http_client given to "
+                "MemoramClient was closed. Keep it open while the MemoramClient is in use.",
+                method=self.op.method,
+                path=self.path,
+            )
+        return client
+
     async def _check_host(self) -> Exchange | None:
         """Plain http to a host name: it must resolve to loopback only, before the client is
         built (its proxy settings follow the verdict) and before any byte is sent. A resolver
         that fails is a connection failure (nothing sent, retried); a remote address raises
         ValidationError."""
         connection = self._session.connection
+        if connection.host_check.cleared:
+            return None
         try:
             await connection.host_check.check(connection.resolve_within)
         except httpx.HTTPError as exc:
