@@ -11,18 +11,17 @@ async with MemoramClient() as client:  # MEMORAM_API_KEY from the environment
 ```
 """
 
+from ._approval import AccessDeniedError, ApprovalTimeoutError, UnknownAccessStatusError
 from ._client import MemoramClient
 from ._constants import DEFAULT_BASE_URL
 from ._envelope import envelope_key_version, is_envelope
 from ._errors import (
-    AccessDeniedError,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ApprovalPendingError,
-    ApprovalTimeoutError,
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
@@ -36,7 +35,7 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
-    UnknownAccessStatusError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -84,6 +83,7 @@ __all__ = [
     "RateLimitError",
     "ReencryptionResult",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
     "Secret",
     "Tag",
     "UnknownAccessStatusError",

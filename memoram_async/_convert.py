@@ -20,6 +20,7 @@ from uuid import UUID
 from memoram_api import models as api
 from memoram_api.types import UNSET, Unset
 
+from ._body import shown
 from ._errors import ValidationError
 from ._models import AccessRequest, AccessRequestStatus, Credentials, Memory, Tag
 from ._secret import Secret
@@ -229,3 +230,17 @@ def list_of(value: object, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise _bad(what, "an array", value)
     return value
+
+
+def same_id(asked: str, answered: str, field: str = "id") -> None:
+    """Refuses an answer about another object than the one asked for.
+
+    Raises:
+        ResponseShapeError: ``answered`` is not ``asked``; the message names both.
+    """
+    if answered != asked:
+        raise ResponseShapeError(
+            field=field,
+            expected=f"the id asked for ({shown(asked)})",
+            received=f"another id ({shown(answered)})",
+        )

@@ -8,17 +8,19 @@ and the tag answers, are handled here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from memoram_api import models as api
 from memoram_api.types import Response
 
+from ._body import parse_json
 from ._convert import (
     blob_id,
     expect,
     list_of,
     memory_from_api,
+    same_id,
     stored_content,
     tag_from_api,
 )
@@ -26,7 +28,8 @@ from ._crypto import Keyring
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
-from ._pagination import Page
+from ._pagination import BrokenItem, Item, Page
+from ._shapes import ResponseShapeError, first_problem, json_type
 from ._validation import (
     check_encodable,
     check_optional_text,
@@ -130,10 +133,13 @@ def next_cursor_of(value: object) -> str | None:
     """A page's ``next_cursor``: a non-empty str, or None on the last page.
 
     Raises:
-        ValueError: Anything else (a broken answer).
+        ResponseShapeError: Anything else (a broken answer).
     """
     if value is not None and (not isinstance(value, str) or not value):
-        raise ValueError("next_cursor is not a non-empty string or null")
+        received = "an empty string" if value == "" else json_type(value)
+        raise ResponseShapeError(
+            field="next_cursor", expected="a non-empty string or null", received=received
+        )
     return value
 
 
@@ -143,44 +149,124 @@ def parse_tags(response: Response[Any]) -> list[Tag]:
     return [tag_from_api(expect(t, api.Tag, "a tag")) for t in list_of(tag_list.items, "items")]
 
 
-def parse_tag(response: Response[Any]) -> Tag:
-    """The tag of a ``getTag`` answer."""
-    return tag_from_api(expect(response.parsed, api.Tag, "a tag"))
+def parse_tag(response: Response[Any], asked: str) -> Tag:
+    """The tag of a ``getTag`` answer for tag ``asked``."""
+    tag = tag_from_api(expect(response.parsed, api.Tag, "a tag"))
+    same_id(asked, tag.id)
+    return tag
+
+
+def expect_blob(response: Response[Any]) -> api.MemoryBlob:
+    """The memory of a ``getMemory`` answer, as generated."""
+    return expect(response.parsed, api.MemoryBlob, "a memory")
 
 
 def read_memory(
-    blob: api.MemoryBlob, keyring: Keyring | None, user_text: str, user_id: UUID
+    blob: api.MemoryBlob,
+    keyring: Keyring | None,
+    user_text: str,
+    user_id: UUID,
+    asked: str | None = None,
 ) -> Memory:
-    """A stored memory, its content decrypted with ``keyring`` (None: stored as plain text).
+    """A stored memory, its content decrypted with ``keyring`` (None: stored as plain text);
+    ``asked`` is the id it must have (the one a get asked for).
 
     Raises:
         DecryptionError: The content is not an envelope these keys open.
+        ResponseShapeError: Not a memory, or not the one asked for.
     """
     memory_id = blob_id(blob)
+    if asked is not None:
+        same_id(asked, memory_id)
     stored = stored_content(blob)
     content = stored if keyring is None else keyring.decrypt(stored, user_text, memory_id=memory_id)
     return memory_from_api(blob, user_id=user_id, content=content)
 
 
-def parse_page(response: Response[Any], read: Callable[[api.MemoryBlob], Memory]) -> Page:
-    """A ``listMemories`` page: each memory read (or its DecryptionError), and the next cursor."""
-    page = expect(response.parsed, api.MemoryBlobList, "a page of memories")
-    items: list[Memory | DecryptionError] = []
-    for blob in list_of(page.memory_blobs, "memoryBlobs"):
+def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory]) -> Page:
+    """A ``listMemories`` page from its JSON: each item read on its own, so that one item that
+    cannot be read (a :class:`BrokenItem`) or decrypted (its DecryptionError) hides no other.
+
+    Raises:
+        ResponseShapeError: The page itself is broken (not an object, no ``memoryBlobs``
+            array, a bad ``next_cursor``): nothing on it can be trusted.
+    """
+    if not isinstance(data, dict):
+        raise ResponseShapeError(field="", expected="an object", received=json_type(data))
+    if "next_cursor" not in data:
+        raise ResponseShapeError(
+            field="next_cursor", expected="a non-empty string or null", received="missing"
+        )
+    cursor = next_cursor_of(data["next_cursor"])
+    blobs = data.get("memoryBlobs", _MISSING)
+    if not isinstance(blobs, list):
+        received = "missing" if blobs is _MISSING else json_type(blobs)
+        raise ResponseShapeError(field="memoryBlobs", expected="an array", received=received)
+    items: list[Item] = []
+    for index, raw in enumerate(blobs):
         try:
-            items.append(read(expect(blob, api.MemoryBlob, "a memory")))
+            if not isinstance(raw, dict):
+                raise ResponseShapeError(field="", expected="an object", received=json_type(raw))
+            items.append(read(api.MemoryBlob.from_dict(raw)))
         except DecryptionError as exc:
             items.append(exc)
-    return items, next_cursor_of(page.next_cursor)
+        except _ITEM_ERRORS as exc:
+            items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
+    return items, cursor
 
 
-def written_memory(response: Response[Any], user_id: UUID, content: str | None) -> Memory:
+_MISSING: Final = object()
+# What generated parsing or our conversion raises on an item that is not as documented.
+_ITEM_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    ArithmeticError,
+)
+
+
+def _raw_id(raw: object) -> str | None:
+    """The id of a raw listed item, when it is a non-empty string."""
+    memory_id = raw.get("id") if isinstance(raw, dict) else None
+    return memory_id if isinstance(memory_id, str) and memory_id else None
+
+
+def _item_problem(exc: Exception, raw: object, index: int) -> ResponseShapeError:
+    """What is wrong with listed item ``index``, its field named from the page."""
+    where = f"memoryBlobs[{index}]"
+    located = first_problem(raw, "MemoryBlob", where)
+    if located is not None:
+        return located
+    if isinstance(exc, ResponseShapeError) and exc.field is not None:
+        return ResponseShapeError(
+            field=f"{where}.{exc.field}" if exc.field else where,
+            expected=exc.expected,
+            received=exc.received,
+        )
+    return ResponseShapeError(
+        field=where, expected="a memory", received=f"one that cannot be read ({type(exc).__name__})"
+    )
+
+
+def parse_page(response: Response[Any], read: Callable[[api.MemoryBlob], Memory]) -> Page:
+    """A ``listMemories`` page from a whole answer (its body parsed strictly)."""
+    return read_page(parse_json(response.content), read)
+
+
+def written_memory(
+    response: Response[Any], user_id: UUID, content: str | None, asked: str | None = None
+) -> Memory:
     """The memory a create or update answered with, holding the content sent (the API does not
-    send it back)."""
+    send it back); ``asked`` is the id an update must answer about."""
     blob = response.parsed
     if type(blob) is not api.MemoryBlobResponse:
         blob = expect(blob, api.MemoryBlobResponse, "a memory")
-    return memory_from_api(blob, user_id=user_id, content=content)
+    memory = memory_from_api(blob, user_id=user_id, content=content)
+    if asked is not None:
+        same_id(asked, memory.id)
+    return memory
 
 
 def parse_deleted(response: Response[Any]) -> None:

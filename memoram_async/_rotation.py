@@ -18,14 +18,15 @@ from memoram_api.api.memory_management import get_memory, list_memories
 from memoram_api.types import Response
 
 from ._constants import MAX_PAGE_SIZE, MAX_REENCRYPT_CONCURRENCY
-from ._convert import blob_id, expect, list_of, stored_content
+from ._convert import blob_id, expect, list_of, same_id, stored_content
 from ._crypto import Keyring
 from ._envelope import is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
-from ._memory_wire import next_cursor_of
+from ._memory_wire import expect_blob, next_cursor_of
 from ._models import ReencryptionResult
 from ._operations import GET_MEMORY, LIST_MEMORIES
 from ._options import Options
+from ._pagination import ListingGuard
 from ._session import Session
 
 # A page of (memory id, stored content) and the next cursor.
@@ -39,6 +40,12 @@ def check_concurrency(value: object) -> int:
     if not 1 <= value <= MAX_REENCRYPT_CONCURRENCY:
         raise ValidationError(f"concurrency must be between 1 and {MAX_REENCRYPT_CONCURRENCY}")
     return value
+
+
+def _same_blob(response: Response[Any], memory_id: str) -> api.MemoryBlob:
+    blob = expect_blob(response)
+    same_id(memory_id, blob_id(blob))
+    return blob
 
 
 class StoredReader:
@@ -55,7 +62,7 @@ class StoredReader:
             GET_MEMORY,
             get_memory.asyncio_detailed,
             {"blob_id": memory_id, "user_id": self._user_id},
-            lambda response: stored_content(expect(response.parsed, api.MemoryBlob, "a memory")),
+            lambda response: stored_content(_same_blob(response, memory_id)),
             self._options,
             f"/memory-blobs/{memory_id}",
         )
@@ -117,11 +124,14 @@ async def reencrypt_all(
         rewritten += 1
 
     cursor: str | None = None
-    seen: set[str] = set()
+    guard = ListingGuard()
     while True:
         raw, cursor = await reader.page(cursor)
+        stop = guard.after_page((memory_id for memory_id, _ in raw), cursor)
         jobs = []
         for memory_id, stored in raw:
+            if not guard.first_time(memory_id):
+                continue  # listed twice: handled the first time
             scanned += 1
             try:
                 if not is_envelope(stored):
@@ -138,9 +148,11 @@ async def reencrypt_all(
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        if cursor is None or cursor in seen:
+        if stop is not None:
+            # A listing that would never end: what this page held was handled first.
+            raise stop
+        if cursor is None:
             break
-        seen.add(cursor)
     return ReencryptionResult(
         scanned=scanned,
         reencrypted=rewritten,

@@ -23,7 +23,6 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
-    RateLimitError,
     RequestTooLargeError,
     error_class_for_status,
 )
@@ -196,9 +195,8 @@ def status_error(
         "request_id": answer.request_id,
         "error_code": answer.error_code,
         "outcome_unknown": outcome_unknown,
+        "retry_after": retry_after,
     }
-    if cls is RateLimitError:
-        return RateLimitError(text, retry_after=retry_after, **common)
     if cls is RequestTooLargeError:
         return RequestTooLargeError(
             text, sent_bytes=answer.sent_bytes, limit_bytes=answer.limit_bytes, **common

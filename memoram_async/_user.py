@@ -15,14 +15,13 @@ from memoram_api.api.memory_management import (
     update_memory,
 )
 from memoram_api.api.memory_tag_management import get_tag, list_tags
-from memoram_api.types import Response
 
 from ._constants import DEFAULT_PAGE_SIZE, REENCRYPT_CONCURRENCY
-from ._convert import expect
 from ._crypto import Keyring
 from ._errors import ValidationError
 from ._memory_wire import (
     create_fields,
+    expect_blob,
     list_query,
     parse_deleted,
     parse_page,
@@ -183,7 +182,7 @@ class UserMemories:
             GET_MEMORY,
             get_memory.asyncio_detailed,
             {"blob_id": memory_id, "user_id": self._credentials.user_id},
-            self._parse_blob,
+            lambda response: self._memory(expect_blob(response), memory_id),
             self._options,
             f"/memory-blobs/{memory_id}",
         )
@@ -308,7 +307,7 @@ class UserMemories:
             update_memory.asyncio_detailed,
             {"blob_id": memory_id, "body": body},
             lambda response: written_memory(
-                response, user_id, None if plain is None else plain.text
+                response, user_id, None if plain is None else plain.text, memory_id
             ),
             self._options,
             f"/memory-blobs/{memory_id}",
@@ -355,7 +354,7 @@ class UserMemories:
             GET_TAG,
             get_tag.asyncio_detailed,
             {"tag_id": tag_id, "user_id": self._credentials.user_id},
-            parse_tag,
+            lambda response: parse_tag(response, tag_id),
             self._options,
             f"/tags/{tag_id}",
         )
@@ -392,9 +391,6 @@ class UserMemories:
 
     # -- conversion --------------------------------------------------------------------------
 
-    def _parse_blob(self, response: Response[Any]) -> Memory:
-        return self._memory(expect(response.parsed, api.MemoryBlob, "a memory"))
-
-    def _memory(self, blob: api.MemoryBlob) -> Memory:
+    def _memory(self, blob: api.MemoryBlob, asked: str | None = None) -> Memory:
         keyring = self._keyring if self._encrypt else None
-        return read_memory(blob, keyring, self._user_text, self._credentials.user_id)
+        return read_memory(blob, keyring, self._user_text, self._credentials.user_id, asked)
