@@ -16,4 +16,3 @@ DEFAULT_TOKEN_TTL: Final = 3600
 MIN_DASHBOARD_TOKEN_LENGTH: Final = 16
 DASHBOARD_TOKEN_HEADER: Final = "X-Memoram-Local-Token"
 DASHBOARD_TOKEN_PARAM: Final = "token"
-DASHBOARD_TOKEN_COOKIE: Final = "memoram_local_token"

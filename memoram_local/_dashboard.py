@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ._api import _run, context
-from ._dashboard_page import render_page, render_tables
+from ._dashboard_page import render_locked_page, render_page, render_tables
 from ._errors import BadRequest
 from ._overview import UserOverview
 from ._schema import Decision
@@ -99,8 +99,8 @@ async def _views(request: Request) -> tuple[list[dict[str, Any]], list[UserOverv
     return await _run(store.all_access_requests), await _run(store.users_overview)
 
 
-def _html(body: str, *, nonce: str | None = None) -> Response:
-    response = HTMLResponse(body)
+def _html(body: str, *, nonce: str | None = None, status_code: int = 200) -> Response:
+    response = HTMLResponse(body, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -115,6 +115,12 @@ async def page(request: Request) -> Response:
     nonce = secrets.token_urlsafe(16)
     requests, users = await _views(request)
     return _html(render_page(requests, users, nonce=nonce), nonce=nonce)
+
+
+def locked_page() -> Response:
+    """The page's 401: no data, only the script that loads it with the token its tab kept."""
+    nonce = secrets.token_urlsafe(16)
+    return _html(render_locked_page(nonce=nonce), nonce=nonce, status_code=401)
 
 
 async def tables(request: Request) -> Response:

@@ -92,9 +92,23 @@ def render_page(
     `nonce` must be the one in the response's Content-Security-Policy: only the page's own
     script may run, whatever a stored value contains.
     """
+    return _render_page(_tables_context(requests, users), nonce=nonce, locked=False)
+
+
+def render_locked_page(*, nonce: str) -> str:
+    """The page without any data, for a browser that arrived without the token in its request.
+
+    Its script loads the tables itself with the token its tab kept (a reload after the token
+    left the address bar), or says where the token is.
+    """
+    return _render_page({}, nonce=nonce, locked=True)
+
+
+def _render_page(tables: Mapping[str, Any], *, nonce: str, locked: bool) -> str:
     return _ENVIRONMENT.get_template("page.html").render(
-        _tables_context(requests, users),
+        tables,
         nonce=nonce,
+        locked=locked,
         tables_path=TABLES_PATH,
         static_path=STATIC_PATH,
         refresh_seconds=REFRESH_SECONDS,

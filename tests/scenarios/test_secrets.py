@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from memoram_async import BadRequestError, MemoramClient, RateLimitError, ValidationError
-from tests.scenarios.chaos.secret_leaks import Secrets, frame_locals, run_secrets, with_locals
-from tests.scenarios.fake_api import FakeAPI, credentials
+from tests.support.chaos.secret_leaks import Secrets, frame_locals, run_secrets, with_locals
+from tests.support.fake_api import FakeAPI, credentials
 
 
 async def test_no_secret_anywhere_in_the_flow_and_the_error_paths() -> None:

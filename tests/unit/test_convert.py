@@ -17,7 +17,7 @@ from memoram_async._convert import (
     tag_from_api,
 )
 from memoram_async._shapes import ResponseShapeError
-from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID
+from tests.support.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID
 
 
 def blob(**fields: Any) -> api.MemoryBlob:

@@ -31,8 +31,8 @@ from memoram_async._options import NOT_GIVEN
 from memoram_async._secret import Secret
 from memoram_async._send import Connection, bypasses_env_proxies
 from memoram_async._translate import read_error, status_error, status_hint
-from tests.scenarios import fake_api
-from tests.scenarios.fake_api import BASE_URL, FakeAPI, credentials
+from tests.support import fake_api
+from tests.support.fake_api import BASE_URL, FakeAPI, credentials
 
 REQUEST = httpx.Request(
     "POST",

@@ -1,7 +1,7 @@
 """The validation helpers and the configuration errors that need more than the one table.
 
 The table of bad inputs for every public method and setting is
-``tests/scenarios/chaos/bad_input.py``, run by ``test_bad_input.py``.
+``tests/support/chaos/bad_input.py``, run by ``test_bad_input.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from memoram_async._validation import (
     check_timeout,
     is_loopback_host,
 )
-from tests.scenarios.fake_api import BASE_URL, FakeAPI, credentials
+from tests.support.fake_api import BASE_URL, FakeAPI, credentials
 
 
 def test_missing_api_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
