@@ -19,6 +19,7 @@ from ._errors import (
     RateLimitError,
 )
 from ._models import AccessRequest, AccessRequestStatus
+from ._printable import quoted
 from ._retry import poll_delay
 
 DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
@@ -102,11 +103,11 @@ class UnknownAccessStatusError(MemoramError):
     """
 
     def __init__(self, request_id: str, status: str) -> None:
-        shown = "".join(c for c in status[:40] if c.isprintable())
         super().__init__(
-            f"Access request {request_id} has the status {shown!r}, which this version of "
-            "memoram-async does not know; it is no longer pending, so wait_for_approval() "
-            "stopped. Read it with get_access_request(), or upgrade memoram-async."
+            f"Access request {request_id} has the status {quoted(status, 40)}, which this "
+            "version of memoram-async does not know; it is no longer pending, so "
+            "wait_for_approval() stopped. Read it with get_access_request(), or upgrade "
+            "memoram-async."
         )
         self.request_id = request_id
         self.status = status

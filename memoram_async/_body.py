@@ -19,11 +19,12 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
+from ._printable import quoted
 from ._shapes import ResponseShapeError
 
-# Server text longer than this is cut where a message shows it.
+# Keys longer than this are cut in a field path.
 _SHOWN: Final = 40
-_PLAIN: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+_PLAIN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 
 
 class BodyTooLarge(Exception):
@@ -75,12 +76,12 @@ async def read_capped(chunks: AsyncIterator[bytes], limit: int, declared: int | 
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def shown(text: str) -> str:
-    """Server text (a key, an id) fit for a message: as is when it is a plain name, else its
-    bounded ``ascii`` repr (printable ASCII only, cut after 40 characters)."""
-    if len(text) <= _SHOWN and text.isascii() and _PLAIN.fullmatch(text):
-        return text
-    return ascii(text[:_SHOWN]) + ("..." if len(text) > _SHOWN else "")
+def shown(key: str) -> str:
+    """A key the server sent, fit for a field path: as is when it is a plain name, else quoted
+    (printable, bounded)."""
+    if len(key) <= _SHOWN and _PLAIN.fullmatch(key):
+        return key
+    return quoted(key, _SHOWN)
 
 
 class _Repeated(dict[str, Any]):

@@ -50,7 +50,7 @@ from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_opt
 from ._secret import Secret, conceal
 from ._session import Session
 from ._user import UserMemories
-from ._validation import check_id, check_reason, check_seconds, check_secret_text
+from ._validation import check_id, check_memory_key, check_reason, check_seconds
 
 
 class MemoramClient:
@@ -91,10 +91,14 @@ class MemoramClient:
         idempotent_creates: Retry creates like reads, for servers that honour the
             ``Idempotency-Key`` header sent with every create (the local server does).
         allow_insecure_http: Allow ``http://`` to a host that is not this machine; the API key,
-            tokens and memory keys then cross the network unencrypted.
+            tokens and memory keys then cross the network unencrypted. Without it, plain http
+            goes only to ``localhost``, a loopback IP (127.0.0.0/8, ``::1``), or a name whose
+            every address is loopback (resolved before the first request; otherwise that
+            request raises ``ValidationError`` and nothing is sent).
 
     Raises:
-        ValidationError: A bad argument, or no API key and no token.
+        ValidationError: A bad argument, or no API key and no token (a ``base_url`` host name
+            that resolves off this machine is refused at the first call instead).
     """
 
     __slots__ = ("_encrypt", "_options", "_session")
@@ -141,6 +145,7 @@ class MemoramClient:
             http_client=http_client,
             idempotent_creates=idempotent_creates,
             token_retries=settings.max_retries,
+            allow_insecure_http=allow_insecure_http,
         )
 
     def __repr__(self) -> str:
@@ -242,7 +247,7 @@ class MemoramClient:
                 may have been created anyway.
         """
         memory_key = conceal(memory_key)
-        key = check_secret_text(memory_key, "memory_key")
+        key = check_memory_key(memory_key)
         body = api.CreateAccessRequest(
             memory_key=key.reveal_redacted(), reason=check_reason(reason)
         )

@@ -30,12 +30,15 @@ decision and live with it, in ``_approval.py``. Every APIStatusError has ``retry
 seconds the server asked to wait (its ``Retry-After``), or None.
 
 Messages say what to do next and never hold a secret or memory content: they are built from
-status codes, paths, ids and the server's short error text only.
+status codes, paths, ids and the server's short error text only, and whatever the server sent is
+shown printable and bounded (``_printable.py``), ids in quotes.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from ._printable import quoted
 
 OUTCOME_UNKNOWN_HINT = (
     "The request may or may not have been processed by the server; check (for example by "
@@ -94,7 +97,7 @@ class DecryptionError(MemoramError):
     """
 
     def __init__(self, reason: str, *, memory_id: str | None = None) -> None:
-        where = f" of memory {memory_id}" if memory_id else ""
+        where = f" of memory {quoted(memory_id)}" if memory_id else ""
         super().__init__(f"Cannot decrypt the content{where}: {reason}.")
         self.reason = reason
         self.memory_id = memory_id

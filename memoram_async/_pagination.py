@@ -14,10 +14,10 @@ from typing import Final
 
 import attrs
 
-from ._body import shown
 from ._errors import APIResponseValidationError, DecryptionError
 from ._models import Memory
 from ._operations import LIST_MEMORIES
+from ._printable import quoted
 from ._shapes import ResponseShapeError
 
 # At most this many ids are named in an error message; all are on ``failures``.
@@ -223,7 +223,7 @@ class MemoryIterator:
         undecryptable = [f for f in self.failures if isinstance(f, DecryptionError)]
         if broken:
             first = broken[0]
-            ids = tuple(shown(f.item_id) if f.item_id else "?" for f in broken)
+            ids = tuple(quoted(f.item_id) if f.item_id else "?" for f in broken)
             also = f" ({len(undecryptable)} more could not be decrypted)" if undecryptable else ""
             error = _listing_error(
                 f"{len(broken)} listed memories could not be read ({_named(ids)}; first: "
@@ -235,7 +235,7 @@ class MemoryIterator:
             )
             error.item_id = first.item_id
             return error
-        ids = tuple(f.memory_id or "?" for f in undecryptable)
+        ids = tuple(quoted(f.memory_id) if f.memory_id else "?" for f in undecryptable)
         return DecryptionError(
             f"{len(ids)} listed memories could not be decrypted ({_named(ids)}; first reason: "
             f"{undecryptable[0].reason}); every other memory was returned. Check the "

@@ -108,19 +108,20 @@ def test_a_hostile_key_is_shown_printable_and_bounded() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("key", "expected"),
     [
-        ("mem_1", "mem_1"),
-        ("cm_abc-1.2:3", "cm_abc-1.2:3"),
+        ("memoryBlobs", "memoryBlobs"),
+        ("next_cursor", "next_cursor"),
+        ("x-new", "'x-new'"),
         ("a b", "'a b'"),
         ("\x07", "'\\x07'"),
-        ("é", "'\\xe9'"),
-        ("x" * 50, "'" + "x" * 40 + "'..."),
+        ("\u202e", "'\\u202e'"),
+        ("x" * 50, "'" + "x" * 37 + "...'"),
     ],
 )
-def test_shown_keeps_plain_names_and_escapes_the_rest(text: str, expected: str) -> None:
-    """Plain ids are shown as they are; anything else as a bounded ASCII repr."""
-    assert shown(text) == expected
+def test_shown_keeps_plain_keys_and_quotes_the_rest(key: str, expected: str) -> None:
+    """Plain keys appear as they are in a field path; anything else quoted, escaped, bounded."""
+    assert shown(key) == expected
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,7 @@ CREDENTIALS_BODY = {
         ("encryption_key", ""),
         ("memory_key", "m k"),
         ("memory_key", 5),
+        ("memory_key", "k" * 257),
         ("key_version", "1"),
         ("key_version", -1),
         ("key_version", 2**40),

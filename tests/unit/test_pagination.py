@@ -182,7 +182,7 @@ async def test_strict_raises_the_broken_item_after_every_good_one() -> None:
         "a string",
         "bad",
     )
-    assert "2 listed memories could not be read (bad, ?" in str(error)
+    assert "2 listed memories could not be read ('bad', ?" in str(error)
     assert iterator.failed_ids == ("bad", "?")
 
 
