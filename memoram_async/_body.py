@@ -137,6 +137,22 @@ def parse_json(content: bytes) -> Any:
         ResponseShapeError: Not JSON, nested too deeply, a key given twice in one object, or a
             number that is not finite; named by field path (``memoryBlobs[0].confidence``).
     """
+    data, marked = parse_json_marked(content)
+    if marked:
+        problem = refused_in(data)
+        if problem is not None:
+            raise problem
+    return data
+
+
+def parse_json_marked(content: bytes) -> tuple[Any, bool]:
+    """The JSON value of an answer body, with what :func:`parse_json` refuses left marked in
+    place, and whether there is any: a caller that reads a list item by item refuses the item
+    that holds a mark (:func:`refused_in`), not the whole list.
+
+    Raises:
+        ResponseShapeError: Not JSON, or nested too deeply.
+    """
     scan = _Scan()
     try:
         data = json.loads(
@@ -149,32 +165,38 @@ def parse_json(content: bytes) -> Any:
         raise ResponseShapeError(field="", expected="JSON", received="nested too deeply") from None
     except ValueError:  # JSONDecodeError, UnicodeDecodeError, an int of too many digits
         raise ResponseShapeError(field="", expected="JSON", received="not valid JSON") from None
-    if scan.flagged:
-        raise _first_refused(data)
-    return data
+    return data, scan.flagged
 
 
-def _first_refused(data: Any) -> ResponseShapeError:
-    """The first (in document order) repeated key or non-finite number of ``data``."""
+def refused_in(value: Any, path: str = "", *, skip: str | None = None) -> ResponseShapeError | None:
+    """The first (outermost, then in document order) key given twice or non-finite number in a
+    value from :func:`parse_json_marked`, named from ``path``; the key ``skip`` of ``value``
+    itself is not looked into (a list read item by item)."""
     # Iterative: the body may be nested as deeply as the parser allows.
-    stack: list[tuple[str, Any]] = [("", data)]
+    stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
-        path, value = stack.pop()
-        if value is _NON_FINITE:
+        where, item = stack.pop()
+        if item is _NON_FINITE:
             return ResponseShapeError(
-                field=path, expected="a finite number", received="a non-finite number"
+                field=where, expected="a finite number", received="a non-finite number"
             )
-        if isinstance(value, dict):
-            if isinstance(value, _Repeated):
-                where = f"{path}.{shown(value.repeated)}" if path else shown(value.repeated)
+        if isinstance(item, dict):
+            if isinstance(item, _Repeated):
                 return ResponseShapeError(
-                    field=where, expected="a key given once", received="a key given twice"
+                    field=_child(where, item.repeated),
+                    expected="a key given once",
+                    received="a key given twice",
                 )
-            children = [(f"{path}.{shown(k)}" if path else shown(k), v) for k, v in value.items()]
-        elif isinstance(value, list):
-            children = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+            children = [
+                (_child(where, k), v) for k, v in item.items() if not (item is value and k == skip)
+            ]
+        elif isinstance(item, list):
+            children = [(f"{where}[{i}]", v) for i, v in enumerate(item)]
         else:
             continue
         stack.extend(reversed(children))
-    # The hooks flagged something the walk must find; say so plainly if it did not.
-    return ResponseShapeError(field="", expected="JSON", received="not valid JSON")
+    return None
+
+
+def _child(path: str, key: str) -> str:
+    return f"{path}.{shown(key)}" if path else shown(key)

@@ -14,7 +14,7 @@ from uuid import UUID
 from memoram_api import models as api
 from memoram_api.types import Response
 
-from ._body import parse_json
+from ._body import parse_json_marked, refused_in
 from ._convert import (
     blob_id,
     expect,
@@ -183,9 +183,16 @@ def read_memory(
     return memory_from_api(blob, user_id=user_id, content=content)
 
 
-def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory]) -> Page:
+def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory], *, marked: bool = False) -> Page:
     """A ``listMemories`` page from its JSON: each item read on its own, so that one item that
     cannot be read (a :class:`BrokenItem`) or decrypted (its DecryptionError) hides no other.
+
+    Args:
+        data: The page's JSON.
+        read: Reads (and decrypts) one memory.
+        marked: Whether ``data`` holds marks of what strict JSON refuses
+            (:func:`parse_json_marked`): the item holding one is broken, a mark elsewhere
+            breaks the page.
 
     Raises:
         ResponseShapeError: The page itself is broken (not an object, no ``memoryBlobs``
@@ -193,6 +200,8 @@ def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory]) -> Page:
     """
     if not isinstance(data, dict):
         raise ResponseShapeError(field="", expected="an object", received=json_type(data))
+    if marked and (problem := refused_in(data, skip="memoryBlobs")) is not None:
+        raise problem
     if "next_cursor" not in data:
         raise ResponseShapeError(
             field="next_cursor", expected="a non-empty string or null", received="missing"
@@ -207,6 +216,9 @@ def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory]) -> Page:
         try:
             if not isinstance(raw, dict):
                 raise ResponseShapeError(field="", expected="an object", received=json_type(raw))
+            if marked and (problem := refused_in(raw, f"memoryBlobs[{index}]")) is not None:
+                items.append(BrokenItem(_raw_id(raw), problem))
+                continue
             items.append(read(api.MemoryBlob.from_dict(raw)))
         except DecryptionError as exc:
             items.append(exc)
@@ -228,8 +240,9 @@ _ITEM_ERRORS: Final = (
 
 
 def _raw_id(raw: object) -> str | None:
-    """The id of a raw listed item, when it is a non-empty string."""
-    memory_id = raw.get("id") if isinstance(raw, dict) else None
+    """The id of a raw listed item, when it is a non-empty string (and no key of the item was
+    given twice: then even its id cannot be trusted)."""
+    memory_id = raw.get("id") if type(raw) is dict else None
     return memory_id if isinstance(memory_id, str) and memory_id else None
 
 
@@ -252,7 +265,8 @@ def _item_problem(exc: Exception, raw: object, index: int) -> ResponseShapeError
 
 def parse_page(response: Response[Any], read: Callable[[api.MemoryBlob], Memory]) -> Page:
     """A ``listMemories`` page from a whole answer (its body parsed strictly)."""
-    return read_page(parse_json(response.content), read)
+    data, marked = parse_json_marked(response.content)
+    return read_page(data, read, marked=marked)
 
 
 def written_memory(

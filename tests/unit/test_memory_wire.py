@@ -9,6 +9,7 @@ import pytest
 from memoram_api import models as api
 
 from memoram_async import DecryptionError, Memory
+from memoram_async._body import parse_json_marked
 from memoram_async._convert import memory_from_api, same_id
 from memoram_async._memory_wire import read_page
 from memoram_async._pagination import BrokenItem
@@ -120,3 +121,38 @@ def test_same_id_shows_a_hostile_id_escaped() -> None:
     assert "\x07" not in text
     assert text.isprintable()
     assert len(text) < 200
+
+
+def test_an_item_with_a_non_finite_number_or_a_repeated_key_is_broken_alone() -> None:
+    """Strict JSON is refused item by item in a page: NaN in one item, a key twice in another
+    (its id then untrusted); the other items are read."""
+    body = (
+        b'{"memoryBlobs": [{"id": "m1", "content": "a"}, '
+        b'{"id": "m2", "content": "b", "confidence": NaN}, '
+        b'{"id": "m3", "id": "m9", "content": "c"}, '
+        b'{"id": "m4", "content": "d", "tags": [1e999]}], "next_cursor": null}'
+    )
+    data, marked = parse_json_marked(body)
+    items, _ = read_page(data, read, marked=marked)
+    assert summary(items) == [
+        "m1",
+        "m2:memoryBlobs[1].confidence/a non-finite number",
+        "None:memoryBlobs[2].id/a key given twice",
+        "m4:memoryBlobs[3].tags[0]/a non-finite number",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"memoryBlobs": [], "next_cursor": null, "next_cursor": "c"}', "next_cursor"),
+        (b'{"memoryBlobs": [], "memoryBlobs": [], "next_cursor": null}', "memoryBlobs"),
+        (b'{"memoryBlobs": [], "next_cursor": null, "total": Infinity}', "total"),
+    ],
+)
+def test_strict_json_outside_the_items_breaks_the_page(body: bytes, field: str) -> None:
+    """A repeated key or a non-finite number in the page itself refuses the whole page."""
+    data, marked = parse_json_marked(body)
+    with pytest.raises(ResponseShapeError) as info:
+        read_page(data, read, marked=marked)
+    assert info.value.field == field
