@@ -91,14 +91,11 @@ class MemoramClient:
         idempotent_creates: Retry creates like reads, for servers that honour the
             ``Idempotency-Key`` header sent with every create (the local server does).
         allow_insecure_http: Allow ``http://`` to a host that is not this machine; the API key,
-            tokens and memory keys then cross the network unencrypted. Without it, plain http
-            goes only to ``localhost``, a loopback IP (127.0.0.0/8, ``::1``), or a name whose
-            every address is loopback (resolved before the first request; otherwise that
-            request raises ``ValidationError`` and nothing is sent).
+            tokens and memory keys then cross the network unencrypted. Without it, a host name
+            must resolve to loopback only (checked before the first request: ValidationError).
 
     Raises:
-        ValidationError: A bad argument, or no API key and no token (a ``base_url`` host name
-            that resolves off this machine is refused at the first call instead).
+        ValidationError: A bad argument, or no API key and no token.
     """
 
     __slots__ = ("_encrypt", "_options", "_session")

@@ -89,6 +89,7 @@ class HostCheck:
         "_plain_http",
         "_port",
         "_refusal",
+        "_resolving",
         "cleared",
         "loopback",
     )
@@ -108,9 +109,14 @@ class HostCheck:
         self._plain_http = parts.scheme == "http"
         self._allow_insecure_http = allow_insecure_http
         self._refusal: str | None = None
+        # Concurrent first requests wait for one resolution (made when first needed: a lock
+        # belongs to the event loop that first waits on it).
+        self._resolving: asyncio.Lock | None = None
         self.loopback = literal_verdict(self._host) if self._plain_http else False
+        if self._plain_http and self.loopback is False and not allow_insecure_http:
+            self._refusal = not_loopback_message(self._host, [self._host])
         needed = not allow_insecure_http or decides_proxies
-        self.cleared = self.loopback is not None or not needed
+        self.cleared = self._refusal is None and (self.loopback is not None or not needed)
 
     @property
     def bypasses_proxies(self) -> bool:
@@ -128,11 +134,15 @@ class HostCheck:
             httpx.ConnectError: The name could not be resolved (retried like a failed connect).
         """
         if self.loopback is None:
-            addresses = await self._resolve(resolve_within)
-            self.loopback = bool(addresses) and all(map(_is_loopback_text, addresses))
-            if not self.loopback and not self._allow_insecure_http:
-                self._refusal = not_loopback_message(self._host, addresses)
-            self.cleared = self._refusal is None
+            if self._resolving is None:
+                self._resolving = asyncio.Lock()
+            async with self._resolving:
+                if self.loopback is None:
+                    addresses = await self._resolve(resolve_within)
+                    self.loopback = bool(addresses) and all(map(_is_loopback_text, addresses))
+                    if not self.loopback and not self._allow_insecure_http:
+                        self._refusal = not_loopback_message(self._host, addresses)
+                    self.cleared = self._refusal is None
         if self._refusal is not None:
             raise ValidationError(self._refusal)
 

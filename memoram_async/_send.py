@@ -88,7 +88,8 @@ class Connection:
     @property
     def resolve_within(self) -> float:
         """Seconds a host name may take to resolve: the connect timeout."""
-        return self._timeout.connect or self._timeout.read or 5.0
+        connect = self._timeout.connect  # always set: check_timeout refuses None phases
+        return connect if connect is not None else 5.0
 
     def client(self) -> httpx.AsyncClient:
         """The client to send through, checked for this event loop and the closed state."""

@@ -175,8 +175,9 @@ class Session:
             options: Retries and timeout of this call.
             path: The concrete path for logs and errors (default: the template).
         """
-        # Shown in messages and log lines only; a server-sent id in it is escaped there.
-        path = printable(path or op.path)
+        # Shown in messages and log lines only; a server-sent id in it is escaped there (the
+        # bound leaves room for any path with a 255-character id).
+        path = printable(path or op.path, 512)
         connection = self.connection
         attempt = Attempt(
             connection,

@@ -119,15 +119,30 @@ class LocalApp(Starlette):
     ) -> None:
         self.close()
 
+    def _refusal(self, scope: Scope) -> ApiError | None:
+        """What the guards refuse this request with (any scope type but lifespan), or None."""
+        config = self.context.config
+        refusal = host_refusal(scope, config.allowed_hosts)
+        path = scope["path"]
+        if refusal is None and (path == LOCAL_PREFIX or path.startswith(LOCAL_PREFIX + "/")):
+            refusal = dashboard_refusal(scope, config.dashboard_token)
+        return refusal
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await super().__call__(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            # No route speaks websocket, but a handshake passes the same guards as HTTP.
+            refusal = self._refusal(scope)
+            if refusal is None:
+                await super().__call__(scope, receive, send)
+            else:
+                await _deny_websocket(scope, receive, send, refusal)
             return
         stats = self.context.stats
         stats.record_request(scope["method"], route_template(self.routes, scope["path"]))
         request_id = "req_" + secrets.token_hex(12)
-        config = self.context.config
-        dashboard = scope["path"] == LOCAL_PREFIX or scope["path"].startswith(LOCAL_PREFIX + "/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -138,9 +153,7 @@ class LocalApp(Starlette):
                 stats.record_status(message["status"])
             await send(message)
 
-        refusal = host_refusal(scope, config.allowed_hosts)
-        if refusal is None and dashboard:
-            refusal = dashboard_refusal(scope, config.dashboard_token)
+        refusal = self._refusal(scope)
         if refusal is not None:
             await _refusal_response(scope, refusal)(scope, receive, send_with_headers)
             return
@@ -198,6 +211,18 @@ def _refusal_response(scope: Scope, refusal: ApiError) -> Response:
     ):
         return locked_page()
     return refusal.response()
+
+
+async def _deny_websocket(scope: Scope, receive: Receive, send: Send, refusal: ApiError) -> None:
+    """Refuse a websocket handshake: the HTTP error where the server can send one, else a
+    policy-violation close (1008); never an accept."""
+    if scope["type"] != "websocket":
+        raise RuntimeError(f"the local server does not serve {scope['type']!r} connections")
+    await receive()  # websocket.connect
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await refusal.response()(scope, receive, send)
+    else:
+        await send({"type": "websocket.close", "code": 1008, "reason": ""})
 
 
 def _answer_late(send: Send, seconds: float) -> Send:

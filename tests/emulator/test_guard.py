@@ -3,6 +3,7 @@ token, cross-site state changes refused."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -166,7 +167,9 @@ def _local_paths(app: LocalApp, request_id: str, user_id: str) -> list[tuple[str
     paths: list[tuple[str, str]] = []
     for route in local.routes:
         if isinstance(route, Route):
-            path = "/local" + route.path.format(requestId=request_id, user_id=user_id)
+            path = "/local" + route.path.format(
+                requestId=request_id, user_id=user_id, aiConnectorId="app"
+            )
             paths += [(method, path) for method in sorted({*(route.methods or ()), "POST"})]
     paths += [("GET", f"/local/static/{file.name}") for file in STATIC_DIRECTORY.iterdir()]
     paths += [("GET", "/local"), ("GET", "/local/nope"), ("GET", "/local/static/nope.css")]
@@ -200,3 +203,100 @@ async def test_no_answer_hands_the_token_to_a_client_without_it(attempt: dict[st
             seen = b"".join(name + b": " + value for name, value in response.headers.raw)
             assert TOKEN.encode() not in seen + response.content, (method, path)
             assert "set-cookie" not in response.headers, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("dashboard_token", "short-token", "at least 16"),
+        ("dashboard_token", "x" * 64, "too predictable"),
+        ("dashboard_token", "passwordpassword", "too predictable"),
+        ("dashboard_token", "tab\there-0123456789", "printable"),
+        ("secret", "s3cret", "at least 16"),
+        ("secret", "ab" * 20, "too predictable"),
+        ("secret", "", "at least 16"),
+    ],
+)
+def test_weak_tokens_and_secrets_are_refused(option: str, value: str, expected: str) -> None:
+    """A short or predictable dashboard token or signing secret is a ValueError naming it and
+    saying how to make a good one; the value itself is not echoed."""
+    with pytest.raises(ValueError, match=expected) as caught:
+        create_app(**{option: value})
+    message = str(caught.value)
+    assert option.replace("_", " ") in message
+    assert "secrets.token_urlsafe" in message
+    assert value not in message or not value
+
+
+def test_random_tokens_and_secrets_are_accepted() -> None:
+    """What `secrets` makes (the printed advice) passes the floor."""
+    token, secret = secrets.token_urlsafe(16), secrets.token_hex(16)
+    with create_app(dashboard_token=token, secret=secret) as app:
+        assert app.config.dashboard_token == token
+        assert app.config.secret == secret
+
+
+async def _websocket_answer(
+    app: LocalApp, path: str, headers: list[tuple[bytes, bytes]], *, denial: bool = True
+) -> list[Any]:
+    """Run a raw ASGI websocket scope through the app; the messages it sends back (`denial`:
+    whether the server offers the denial-response extension)."""
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "http_version": "1.1",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8765),
+        "subprotocols": [],
+        "extensions": {"websocket.http.response": {}} if denial else {},
+        "state": {},
+    }
+    sent: list[Any] = []
+    incoming = [{"type": "websocket.connect"}]
+
+    async def receive() -> Any:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "token", "status"),
+    [
+        ("/local/access-requests", b"evil.example", TOKEN, 421),
+        ("/api/v1/access-requests", b"evil.example", None, 421),
+        ("/local/access-requests", b"127.0.0.1:8765", None, 401),
+        ("/local/access-requests", b"127.0.0.1:8765", "wrong-token-wrong-token", 401),
+    ],
+)
+async def test_a_websocket_scope_passes_the_same_guards(
+    path: str, host: bytes, token: str | None, status: int
+) -> None:
+    """A websocket handshake with a foreign Host or without the token is denied like HTTP."""
+    headers = [(b"host", host)]
+    if token is not None:
+        headers.append((b"x-memoram-local-token", token.encode()))
+    with create_app(dashboard_token=TOKEN) as app:
+        sent = await _websocket_answer(app, path, headers)
+    assert sent[0]["type"] == "websocket.http.response.start"
+    assert sent[0]["status"] == status
+    body = b"".join(message.get("body", b"") for message in sent[1:])
+    assert TOKEN.encode() not in body
+    assert not any(message["type"] == "websocket.accept" for message in sent)
+
+
+async def test_a_websocket_without_the_denial_extension_is_closed() -> None:
+    """A server without the denial-response extension gets a policy-violation close, no accept."""
+    with create_app(dashboard_token=TOKEN) as app:
+        sent = await _websocket_answer(app, "/local/", [(b"host", b"evil.example")], denial=False)
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": ""}]

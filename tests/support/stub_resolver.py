@@ -42,6 +42,7 @@ class StubResolver:
         """The table's answer for ``host``, shaped like ``socket.getaddrinfo``'s."""
         name = host.decode() if isinstance(host, bytes) else str(host)
         self.calls.append(name)
+        await asyncio.sleep(0)  # a real resolver answers from a thread, later
         answer = self.answers.get(name)
         if answer is None:
             try:

@@ -3,8 +3,10 @@ stubbed, and requests go to a recording MockTransport (never to the network)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
+import httpx
 import pytest
 
 from memoram_async import APIConnectionError, MemoramClient, ValidationError
@@ -65,6 +67,9 @@ def _client(fake: FakeAPI, host: str, **kwargs: object) -> MemoramClient:
         ("devbox.test", ["127.0.0.1", REMOTE]),
         ("devbox.test", ["::1", "192.168.1.5"]),
         ("localhost.", ["10.0.0.2"]),
+        ("many.test", [f"10.0.0.{i}" for i in range(1, 6)]),
+        ("scoped.test", ["::1", "fe80::1%eth0"]),
+        ("odd.test", ["127.0.0.1", "not-an-address"]),
     ],
 )
 async def test_a_name_resolving_off_loopback_gets_no_byte(
@@ -86,6 +91,7 @@ async def test_a_name_resolving_off_loopback_gets_no_byte(
     assert "Use https://" in text
     assert "allow_insecure_http=True" in text
     assert "Nothing was sent" in text
+    assert ("and 2 more" in text) is (len(addresses) > 3)
 
 
 @pytest.mark.parametrize(
@@ -196,3 +202,41 @@ async def test_only_plain_http_to_loopback_bypasses_proxy_variables(
     if not check.cleared:
         await check.check(1.0)
     assert check.bypasses_proxies is bypass
+
+
+async def test_concurrent_first_calls_resolve_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty calls started together on a fresh client wait for one resolution, not twenty."""
+    resolver = StubResolver({"devbox.test": ["127.0.0.1"]}).install(monkeypatch)
+    fake = FakeAPI()
+    fake.valid_tokens.add("fixed-jwt")  # a fixed token: no token fetch lines the calls up
+    async with _client(fake, "devbox.test", api_key=None, token="fixed-jwt") as client:
+        await asyncio.gather(*(client.list_access_requests() for _ in range(20)))
+    assert resolver.calls == ["devbox.test"]
+
+
+async def test_a_resolver_that_hangs_is_bounded_by_the_connect_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A resolver that never answers costs at most the connect timeout, then a connection error;
+    nothing is sent."""
+
+    async def hang(*_: object, **__: object) -> list[object]:
+        await asyncio.sleep(60)
+        return []
+
+    StubResolver({}).install(monkeypatch)
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", hang)
+    fake = FakeAPI()
+    timeout = httpx.Timeout(10.0, connect=0.05)
+    async with _client(fake, "slow.test", timeout=timeout) as client, asyncio.timeout(5):
+        with pytest.raises(APIConnectionError, match=r"cannot resolve 'slow\.test'"):
+            await client.list_access_requests()
+    assert fake.requests == []
+
+
+def test_a_remote_literal_is_refused_by_the_check_itself() -> None:
+    """The host check refuses a remote IP literal on its own, whatever built it."""
+    check = HostCheck("http://10.0.0.5/api/v1", allow_insecure_http=False, decides_proxies=True)
+    assert not check.cleared
+    with pytest.raises(ValidationError, match=r"10\.0\.0\.5"):
+        asyncio.run(check.check(1.0))

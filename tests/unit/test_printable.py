@@ -248,3 +248,13 @@ async def test_request_id_is_quoted_and_server_message_escaped() -> None:
     assert "Request id: 'mem_1\\\\n2026" in str(error)
     assert (error.request_id or "").startswith("mem_1\\n2026")
     assert (error.error_code or "").startswith("mem_1\\n2026")
+
+
+async def test_a_path_with_a_long_user_id_is_shown_whole() -> None:
+    """A 255-character id (the longest allowed) is not cut from the path in a message."""
+    fake = FakeAPI()
+    memory_id = "m" * 255
+    async with fake.client() as client:
+        with pytest.raises(APIStatusError) as info:
+            await client.user(credentials()).get_memory(memory_id)
+    assert f"/memory-blobs/{memory_id} failed" in str(info.value)
