@@ -11,6 +11,8 @@ API_KEY_ENV: Final = "MEMORAM_API_KEY"
 BASE_URL_ENV: Final = "MEMORAM_BASE_URL"
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+# Every call as a whole (token, attempts, bodies, backoff and Retry-After waits) by default.
+DEFAULT_TOTAL_TIMEOUT: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 # Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any, Final
 from uuid import UUID
 
+import attrs
 from memoram_api import models as api
-from memoram_api.types import Response
+from memoram_api.types import UNSET, Unset
 
-from ._body import parse_json_marked, refused_in
+from ._body import refused_in
 from ._convert import (
     blob_id,
     expect,
@@ -25,6 +26,7 @@ from ._convert import (
     tag_from_api,
 )
 from ._crypto import Keyring
+from ._deprecation import warn_deprecated
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
@@ -65,6 +67,7 @@ def create_fields(
         score = check_score(confidence, "confidence", unit=True)
         if score is not None:
             fields["confidence"] = score
+    warn_deprecated("UserMemories.create_memory", ("content", *fields))
     return fields
 
 
@@ -99,7 +102,19 @@ def update_fields(
         fields["confidence"] = required_score(confidence, "confidence", unit=True)
     if not fields:
         raise ValidationError("update_memory() needs at least one field to change")
+    warn_deprecated("UserMemories.update_memory", fields)
     return fields
+
+
+@attrs.frozen
+class ListQuery:
+    """The query of a memory listing (without the cursor), as ``listMemories`` takes it."""
+
+    user_id: UUID
+    limit: int
+    tags: str | Unset = UNSET
+    search_query: str | Unset = UNSET
+    importance: float | Unset = UNSET
 
 
 def list_query(
@@ -109,16 +124,20 @@ def list_query(
     search: str | None,
     min_importance: float | None,
     page_size: int,
-) -> dict[str, Any]:
-    """The query of a memory listing (without the cursor)."""
-    query: dict[str, Any] = {"user_id": user_id, "limit": check_page_size(page_size)}
-    if tags is not None:
-        query["tags"] = ",".join(check_tags(tags))
-    if search is not None:
-        query["search_query"] = check_optional_text(search, "search")
-    if min_importance is not None:
-        query["importance"] = check_score(min_importance, "min_importance")
-    return query
+) -> ListQuery:
+    """The query of a memory listing (without the cursor), checked."""
+    given = {"tags": tags, "search": search, "min_importance": min_importance}
+    names = [name for name, value in given.items() if value is not None]
+    warn_deprecated("UserMemories.list_memories", [*names, "page_size"])
+    text = None if search is None else check_optional_text(search, "search")
+    score = None if min_importance is None else check_score(min_importance, "min_importance")
+    return ListQuery(
+        user_id=user_id,
+        limit=check_page_size(page_size),
+        tags=UNSET if tags is None else ",".join(check_tags(tags)),
+        search_query=UNSET if text is None else text,
+        importance=UNSET if score is None else score,
+    )
 
 
 def required_score(value: object, name: str, *, unit: bool = False) -> float:
@@ -143,22 +162,16 @@ def next_cursor_of(value: object) -> str | None:
     return value
 
 
-def parse_tags(response: Response[Any]) -> list[Tag]:
+def parse_tags(tag_list: api.TagList) -> list[Tag]:
     """The tags of a ``listTags`` answer."""
-    tag_list = expect(response.parsed, api.TagList, "a list of tags")
     return [tag_from_api(expect(t, api.Tag, "a tag")) for t in list_of(tag_list.items, "items")]
 
 
-def parse_tag(response: Response[Any], asked: str) -> Tag:
+def parse_tag(tag: api.Tag, asked: str) -> Tag:
     """The tag of a ``getTag`` answer for tag ``asked``."""
-    tag = tag_from_api(expect(response.parsed, api.Tag, "a tag"))
-    same_id(asked, tag.id)
-    return tag
-
-
-def expect_blob(response: Response[Any]) -> api.MemoryBlob:
-    """The memory of a ``getMemory`` answer, as generated."""
-    return expect(response.parsed, api.MemoryBlob, "a memory")
+    checked = tag_from_api(tag)
+    same_id(asked, checked.id)
+    return checked
 
 
 def read_memory(
@@ -263,26 +276,37 @@ def _item_problem(exc: Exception, raw: object, index: int) -> ResponseShapeError
     )
 
 
-def parse_page(response: Response[Any], read: Callable[[api.MemoryBlob], Memory]) -> Page:
-    """A ``listMemories`` page from a whole answer (its body parsed strictly)."""
-    data, marked = parse_json_marked(response.content)
-    return read_page(data, read, marked=marked)
+def parse_page(page: api.MemoryBlobList, read: Callable[[api.MemoryBlob], Memory]) -> Page:
+    """A ``listMemories`` page read with the generated model: each item converted on its own, so
+    one that cannot be (a :class:`BrokenItem`) or cannot be decrypted hides no other."""
+    items: list[Item] = []
+    for index, blob in enumerate(list_of(page.memory_blobs, "memoryBlobs")):
+        try:
+            items.append(read(expect(blob, api.MemoryBlob, "a memory")))
+        except DecryptionError as exc:
+            items.append(exc)
+        except _ITEM_ERRORS as exc:
+            raw = _as_json(blob)
+            items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
+    return items, next_cursor_of(page.next_cursor)
 
 
-def written_memory(
-    response: Response[Any], user_id: UUID, content: str | None, asked: str | None = None
+def _as_json(blob: object) -> object:
+    """A generated item back as JSON, to name its broken field (its id alone if it cannot be)."""
+    try:
+        return blob.to_dict() if isinstance(blob, api.MemoryBlob) else blob
+    except _ITEM_ERRORS:
+        return {"id": getattr(blob, "id", None)}
+
+
+def updated_memory(
+    blob: api.MemoryBlobResponse, user_id: UUID, content: str | None, asked: str
 ) -> Memory:
-    """The memory a create or update answered with, holding the content sent (the API does not
-    send it back); ``asked`` is the id an update must answer about."""
-    blob = response.parsed
-    if type(blob) is not api.MemoryBlobResponse:
-        blob = expect(blob, api.MemoryBlobResponse, "a memory")
+    """The memory an update answered with, which must be the one updated."""
     memory = memory_from_api(blob, user_id=user_id, content=content)
-    if asked is not None:
-        same_id(asked, memory.id)
+    same_id(asked, memory.id)
     return memory
 
 
-def parse_deleted(response: Response[Any]) -> None:
-    """Checks a ``deleteMemory`` answer."""
-    expect(response.parsed, api.DeleteMemoryResponse, "a deletion result")
+def parse_deleted(result: api.DeleteMemoryResponse) -> None:
+    """A ``deleteMemory`` answer: the success status says it is done; nothing is read."""

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 from uuid import UUID
 
 from memoram_api import models as api
 from memoram_api.api.memory_management import get_memory, list_memories
-from memoram_api.types import Response
+from memoram_api.types import UNSET
 
 from ._constants import MAX_PAGE_SIZE, MAX_REENCRYPT_CONCURRENCY
 from ._convert import blob_id, expect, list_of, same_id, stored_content
 from ._crypto import Keyring
 from ._envelope import is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
-from ._memory_wire import expect_blob, next_cursor_of
+from ._memory_wire import next_cursor_of
 from ._models import ReencryptionResult
 from ._operations import GET_MEMORY, LIST_MEMORIES
 from ._options import Options
@@ -42,8 +41,7 @@ def check_concurrency(value: object) -> int:
     return value
 
 
-def _same_blob(response: Response[Any], memory_id: str) -> api.MemoryBlob:
-    blob = expect_blob(response)
+def _same_blob(blob: api.MemoryBlob, memory_id: str) -> api.MemoryBlob:
     same_id(memory_id, blob_id(blob))
     return blob
 
@@ -60,30 +58,25 @@ class StoredReader:
         """One memory's content as stored."""
         return await self._session.call(
             GET_MEMORY,
-            get_memory.asyncio_detailed,
-            {"blob_id": memory_id, "user_id": self._user_id},
-            lambda response: stored_content(_same_blob(response, memory_id)),
+            get_memory._get_kwargs(memory_id, user_id=self._user_id),
+            lambda blob: stored_content(_same_blob(blob, memory_id)),
             self._options,
-            f"/memory-blobs/{memory_id}",
         )
 
     async def page(self, cursor: str | None) -> RawPage:
         """One page of (id, stored content), largest pages, from ``cursor``."""
 
-        def parse(response: Response[Any]) -> RawPage:
-            page = expect(response.parsed, api.MemoryBlobList, "a page of memories")
+        def parse(page: api.MemoryBlobList) -> RawPage:
             raw = []
             for item in list_of(page.memory_blobs, "memoryBlobs"):
                 blob = expect(item, api.MemoryBlob, "a memory")
                 raw.append((blob_id(blob), stored_content(blob)))
             return raw, next_cursor_of(page.next_cursor)
 
-        query: dict[str, Any] = {"user_id": self._user_id, "limit": MAX_PAGE_SIZE}
-        if cursor is not None:
-            query["cursor"] = cursor
-        return await self._session.call(
-            LIST_MEMORIES, list_memories.asyncio_detailed, query, parse, self._options
+        spec = list_memories._get_kwargs(
+            user_id=self._user_id, limit=MAX_PAGE_SIZE, cursor=UNSET if cursor is None else cursor
         )
+        return await self._session.call(LIST_MEMORIES, spec, parse, self._options)
 
 
 async def reencrypt_all(
