@@ -965,6 +965,18 @@ AMBIGUOUS: Final = {
         "memoryBlobs[0].confidence",
         "a non-finite number",
     ),
+    "a key given twice in get_memory's answer": (
+        Rule("GET", BLOB_ONE, key_twice((), "content", "forged")),
+        "get_memory",
+        "content",
+        "a key given twice",
+    ),
+    "1e999 as get_memory's confidence": (
+        Rule("GET", BLOB_ONE, raw_literal(("confidence",), b"1e999")),
+        "get_memory",
+        "confidence",
+        "a non-finite number",
+    ),
 }
 
 
