@@ -15,18 +15,17 @@ import inspect
 import typing
 from typing import Any as _Any
 
+from ._approval import AccessDeniedError, ApprovalTimeoutError, UnknownAccessStatusError
 from ._client import MemoramClient
 from ._constants import DEFAULT_BASE_URL
 from ._envelope import envelope_key_version, is_envelope
 from ._errors import (
-    AccessDeniedError,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ApprovalPendingError,
-    ApprovalTimeoutError,
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
@@ -40,7 +39,7 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
-    UnknownAccessStatusError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -88,6 +87,7 @@ __all__ = [
     "RateLimitError",
     "ReencryptionResult",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
     "Secret",
     "Tag",
     "UnknownAccessStatusError",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 import httpx
 
 from ._auth import parse_http_date
+from ._body import parse_json
 from ._classify import Verdict, classify, was_processed
 from ._errors import APIConnectionError, APITimeoutError, MemoramError
 from ._log import log_attempt, log_retry, logger
@@ -34,7 +35,7 @@ from ._request import RequestSpec, build_request
 from ._retry import AttemptTimedOut, parse_retry_after
 from ._secret import RedactedStr
 from ._send import ClientFailure, send_once
-from ._shapes import locate_shape_error
+from ._shapes import ResponseShapeError, locate_shape_error
 from ._translate import (
     client_failure_error,
     closed_error,
@@ -60,6 +61,8 @@ _SHAPE_ERRORS: Final = (
     RecursionError,
 )
 _DEBUG: Final = logging.DEBUG
+# What strict JSON refuses that the lenient walk of locate_shape_error would not find.
+_STRICT_JSON: Final = ("a key given twice", "a non-finite number")
 
 
 class TotalTimeout(Exception):
@@ -350,11 +353,19 @@ class Call(Generic[M, T]):
             # The body is never bound to a name here: a reporter records this frame's locals.
             if self.delete and _is_empty(response):
                 return cast(T, None)
-            return read(op.model.from_dict(response.json()))
+            # Strict JSON: a key given twice or a non-finite number is refused by field.
+            return read(op.model.from_dict(parse_json(response.content)))
         except MemoramError:
             raise
         except _SHAPE_ERRORS as exc:
-            shape = locate_shape_error(exc, op.operation_id, response.content)
+            shape = (
+                exc.at(op.operation_id)
+                if isinstance(exc, ResponseShapeError)
+                and exc.operation is None
+                and exc.field
+                and exc.received in _STRICT_JSON
+                else locate_shape_error(exc, op.operation_id, response.content)
+            )
             # The parsing frames hold the answer's body, which may repeat secrets: the cause
             # keeps its message, not those frames (a reporter would record them).
             raise shape_error(

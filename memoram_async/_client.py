@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Self
+from typing import TYPE_CHECKING, Self
 
 import httpx
 from memoram_api import models as api
@@ -14,6 +15,7 @@ from memoram_api.api.access_management import (
     list_access_requests,
 )
 
+from ._approval import DENIED, AccessDeniedError, wait_for_decision
 from ._config import check_flags, resolve_settings
 from ._constants import (
     APPROVAL_WAIT_TIMEOUT,
@@ -23,19 +25,13 @@ from ._constants import (
     MAX_POLL_ATTEMPT,
     MIN_POLL_ATTEMPT,
 )
-from ._convert import access_request_from_api, credentials_from_api, expect, list_of
+from ._convert import access_request_from_api, credentials_from_api, expect, list_of, same_id
 from ._deprecation import warn_deprecated
 from ._errors import (
-    AccessDeniedError,
-    APIConnectionError,
     ApprovalPendingError,
-    ApprovalTimeoutError,
     ClientClosedError,
-    InternalServerError,
     MemoramError,
     PermissionDeniedError,
-    RateLimitError,
-    UnknownAccessStatusError,
     ValidationError,
 )
 from ._hints import missing_attribute, sync_with
@@ -47,13 +43,10 @@ from ._operations import (
     LIST_ACCESS_REQUESTS,
 )
 from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_options
-from ._retry import poll_delay
 from ._secret import Secret, conceal
 from ._session import Session
 from ._user import UserMemories
 from ._validation import check_id, check_memory_key, check_reason, check_seconds
-
-_DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
 
 
 class MemoramClient:
@@ -283,7 +276,7 @@ class MemoramClient:
         return await self._session.call(
             GET_ACCESS_REQUEST,
             get_access_request._get_kwargs(request_id),
-            access_request_from_api,
+            lambda raw: _same_request(access_request_from_api(raw), request_id),
             self._options,
         )
 
@@ -318,46 +311,30 @@ class MemoramClient:
 
         Raises:
             AccessDeniedError: The user rejected the request (or revoked it).
-            ApprovalTimeoutError: Still pending after ``timeout`` seconds.
+            ApprovalTimeoutError: Still pending after ``timeout`` seconds, or the last polls
+                failed (then its ``last_error`` is the last failure, also its cause).
             UnknownAccessStatusError: The request has a status this SDK does not know.
             ValidationError: Bad arguments.
         """
         request_id = check_id(request_id, "request_id")
         timeout = check_seconds(timeout, "timeout", allow_zero=True, maximum=MAX_APPROVAL_WAIT)
         session = self._session
-        deadline = session.clock() + timeout
         longest_attempt = session.timeout.read or MAX_POLL_ATTEMPT
-        polls = 0
-        while True:
-            remaining = deadline - session.clock()
+
+        def poll(remaining: float) -> Awaitable[AccessRequest]:
             # Polling is the retry loop here: no retries inside a poll, and no poll may outlast
             # the deadline, so `timeout` bounds the whole wait.
-            poll = self.with_options(
-                max_retries=0, timeout=max(MIN_POLL_ATTEMPT, min(remaining, longest_attempt))
-            )
-            wait_at_least = 0.0
-            try:
-                request = await poll.get_access_request(request_id)
-            except (APIConnectionError, InternalServerError, RateLimitError) as exc:
-                # Transient: the user may still be deciding; ask again after the usual pause.
-                if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-                    wait_at_least = exc.retry_after
-                failure: MemoramError | None = exc
-            else:
-                if request.status is AccessRequestStatus.APPROVED:
-                    return request
-                if request.status in _DENIED:
-                    raise AccessDeniedError(request_id, str(request.status))
-                if request.status is not AccessRequestStatus.PENDING:
-                    # A status a newer API added: not pending, so waiting cannot end well.
-                    raise UnknownAccessStatusError(request_id, request.status)
-                failure = None
-            remaining = deadline - session.clock()
-            if remaining <= 0:
-                raise ApprovalTimeoutError(request_id, timeout) from failure
-            pause = max(poll_delay(polls, session.random), wait_at_least)
-            await session.sleep(min(pause, remaining))
-            polls += 1
+            seconds = max(MIN_POLL_ATTEMPT, min(remaining, longest_attempt))
+            return self.with_options(max_retries=0, timeout=seconds).get_access_request(request_id)
+
+        return await wait_for_decision(
+            poll,
+            request_id,
+            timeout,
+            clock=session.clock,
+            sleep=session.sleep,
+            rng=session.random,
+        )
 
     async def get_credentials(self, request_id: str) -> Credentials:
         """The credentials granted by an approved access request.
@@ -390,9 +367,14 @@ class MemoramClient:
                     request_id=denied.request_id,
                     error_code=denied.error_code,
                 ) from None
-            if status in _DENIED:
+            if status in DENIED:
                 raise AccessDeniedError(request_id, str(status)) from None
             raise
+
+
+def _same_request(request: AccessRequest, asked: str) -> AccessRequest:
+    same_id(asked, request.id)
+    return request
 
 
 def _access_requests(page: api.AccessRequestList) -> list[AccessRequest]:

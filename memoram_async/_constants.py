@@ -25,7 +25,7 @@ RETRY_MAX_DELAY: Final = 8.0
 # A Retry-After longer than this is not waited out: the RateLimitError is raised instead.
 MAX_RETRY_AFTER: Final = 60.0
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
-# Error bodies larger than this are not parsed for a message.
+# Error bodies are read up to this size; a larger one is not read further nor parsed for a message.
 MAX_ERROR_BODY: Final = 64 * 1024
 
 # Tokens are refreshed this long before they expire, or at half their lifetime if that is sooner.
@@ -46,6 +46,15 @@ MAX_POLL_ATTEMPT: Final = 30.0
 
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 100
+
+# The largest answer body read (max_response_bytes), counted after Content-Encoding. The largest
+# answer is a page of MAX_PAGE_SIZE memories; a memory is at most what one request could carry,
+# 1 MiB on the local server (the API documents no limit), so 100 MiB of memories, plus 28 % for
+# the fields the server adds and JSON escaping that differs from the request's: 128 MiB. Error
+# bodies are read up to MAX_ERROR_BODY.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 128 * 1024 * 1024
+MIN_RESPONSE_BYTES: Final = 1024
+MAX_RESPONSE_BYTES_LIMIT: Final = 4 * 1024 * 1024 * 1024
 
 # reencrypt_memories(): updates in flight at once, by default and at most.
 REENCRYPT_CONCURRENCY: Final = 8

@@ -23,6 +23,7 @@ from memoram_api.types import UNSET, Unset
 from ._constants import MAX_MEMORY_KEY_LENGTH
 from ._errors import ValidationError
 from ._models import AccessRequest, AccessRequestStatus, Credentials, Memory, Tag
+from ._printable import quoted
 from ._secret import Secret
 from ._shapes import ResponseShapeError, json_type
 
@@ -236,3 +237,17 @@ def list_of(value: object, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise _bad(what, "an array", value)
     return value
+
+
+def same_id(asked: str, answered: str, field: str = "id") -> None:
+    """Refuses an answer about another object than the one asked for.
+
+    Raises:
+        ResponseShapeError: ``answered`` is not ``asked``; the message names both.
+    """
+    if answered != asked:
+        raise ResponseShapeError(
+            field=field,
+            expected=f"the id asked for ({quoted(asked)})",
+            received=f"another id ({quoted(answered)})",
+        )

@@ -10,6 +10,7 @@
     ├── ApprovalTimeoutError (also TimeoutError) wait_for_approval() ran out of time
     ├── UnknownAccessStatusError                 wait_for_approval() met a status it does not know
     ├── APIResponseValidationError               a response that does not match openapi.yaml
+    │   └── ResponseTooLargeError                an answer body over max_response_bytes
     ├── APIConnectionError                       no answer: refused, reset, dropped
     │   └── APITimeoutError
     └── APIStatusError                           an answer with a 4xx/5xx status
@@ -23,6 +24,10 @@
         ├── UnprocessableEntityError             422
         ├── RateLimitError                       429
         └── InternalServerError                  5xx
+
+AccessDeniedError, ApprovalTimeoutError and UnknownAccessStatusError end the wait for a user's
+decision and live with it, in ``_approval.py``. Every APIStatusError has ``retry_after``: the
+seconds the server asked to wait (its ``Retry-After``), or None.
 
 Messages say what to do next and never hold a secret or memory content: they are built from
 status codes, paths, ids and the server's short error text only, and whatever the server sent is
@@ -98,62 +103,6 @@ class DecryptionError(MemoramError):
         self.memory_id = memory_id
 
 
-class AccessDeniedError(MemoramError):
-    """The user rejected or revoked the access request.
-
-    Attributes:
-        request_id: The access request's id.
-        status: Its status, ``"rejected"`` or ``"revoked"``.
-    """
-
-    def __init__(self, request_id: str, status: str) -> None:
-        super().__init__(
-            f"Access request {request_id} was {status} by the user; ask the user again with "
-            "request_access() if they change their mind."
-        )
-        self.request_id = request_id
-        self.status = status
-
-
-class ApprovalTimeoutError(MemoramError, TimeoutError):
-    """``wait_for_approval()`` gave up: the user did not decide within its timeout.
-
-    Attributes:
-        request_id: The access request's id; it is still pending.
-        timeout: The seconds waited.
-    """
-
-    def __init__(self, request_id: str, timeout: float) -> None:
-        super().__init__(
-            f"Access request {request_id} is still pending after {timeout:g} s; the user has not "
-            "decided yet. Call wait_for_approval() again to keep waiting."
-        )
-        self.request_id = request_id
-        self.timeout = timeout
-
-
-class UnknownAccessStatusError(MemoramError):
-    """``wait_for_approval()`` met a status this SDK does not know (added by a newer API).
-
-    The request is no longer pending, so waiting stops at once instead of polling until the
-    timeout.
-
-    Attributes:
-        request_id: The access request's id.
-        status: The status, as the server sent it.
-    """
-
-    def __init__(self, request_id: str, status: str) -> None:
-        super().__init__(
-            f"Access request {request_id} has the status {quoted(status, 40)}, which this "
-            "version of memoram-async does not know; it is no longer pending, so "
-            "wait_for_approval() stopped. Read it with get_access_request(), or upgrade "
-            "memoram-async."
-        )
-        self.request_id = request_id
-        self.status = status
-
-
 class APIError(MemoramError):
     """An error in a request to the Memoram API.
 
@@ -180,6 +129,9 @@ class APIResponseValidationError(APIError):
         expected: What the field should be, e.g. ``"a number"``.
         received: The JSON type found instead, e.g. ``"a string"`` or ``"missing"`` (never
             the value: it may be a secret).
+        item_id: The id of the listed item that could not be read, when that much could be
+            read (a memory skipped by ``list_memories``), else None.
+        detail: What was wrong, without the method, path and status.
     """
 
     def __init__(
@@ -193,6 +145,7 @@ class APIResponseValidationError(APIError):
         field: str | None = None,
         expected: str | None = None,
         received: str | None = None,
+        item_id: str | None = None,
     ) -> None:
         super().__init__(
             f"{method} {path} answered {status_code} with an unexpected body: {message}.",
@@ -204,6 +157,43 @@ class APIResponseValidationError(APIError):
         self.field = field
         self.expected = expected
         self.received = received
+        self.item_id = item_id
+        self.detail = message
+
+
+class ResponseTooLargeError(APIResponseValidationError):
+    """An answer's body is larger than the client's ``max_response_bytes``; it was not read
+    further.
+
+    Attributes:
+        limit_bytes: The client's ``max_response_bytes``.
+        received_bytes: At least this many bytes: the ``Content-Length`` the server declared,
+            or the bytes read (decoded) before the reading stopped.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status_code: int,
+        limit_bytes: int,
+        received_bytes: int,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(
+            message,
+            method=method,
+            path=path,
+            status_code=status_code,
+            outcome_unknown=outcome_unknown,
+            field="",
+            expected=f"at most {limit_bytes} bytes",
+            received=f"at least {received_bytes} bytes",
+        )
+        self.limit_bytes = limit_bytes
+        self.received_bytes = received_bytes
 
 
 class APIConnectionError(APIError):
@@ -221,6 +211,8 @@ class APIStatusError(APIError):
         status_code: The HTTP status.
         request_id: The server's request id (``x-request-id``), where it sent one.
         error_code: The short code of the error body (``error``), where there was one.
+        retry_after: Seconds the server asked to wait before trying again (its
+            ``Retry-After``, e.g. on a 429 or a 503), where it said; else None.
     """
 
     default_hint: ClassVar[str] = ""
@@ -235,11 +227,13 @@ class APIStatusError(APIError):
         request_id: str | None = None,
         error_code: str | None = None,
         outcome_unknown: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path, outcome_unknown=outcome_unknown)
         self.status_code = status_code
         self.request_id = request_id
         self.error_code = error_code
+        self.retry_after = retry_after
 
 
 class BadRequestError(APIStatusError):
@@ -300,6 +294,7 @@ class RequestTooLargeError(APIStatusError):
         outcome_unknown: bool = False,
         sent_bytes: int | None = None,
         limit_bytes: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(
             message,
@@ -309,6 +304,7 @@ class RequestTooLargeError(APIStatusError):
             request_id=request_id,
             error_code=error_code,
             outcome_unknown=outcome_unknown,
+            retry_after=retry_after,
         )
         self.sent_bytes = sent_bytes
         self.limit_bytes = limit_bytes
@@ -323,8 +319,8 @@ class UnprocessableEntityError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; the request was not processed.
 
-    Attributes:
-        retry_after: Seconds the server asked to wait, where it said.
+    ``retry_after`` (seconds the server asked to wait, where it said) is on every
+    :class:`APIStatusError`.
     """
 
     default_hint = "Slow down and try again later."
@@ -349,8 +345,8 @@ class RateLimitError(APIStatusError):
             request_id=request_id,
             error_code=error_code,
             outcome_unknown=outcome_unknown,
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
 class InternalServerError(APIStatusError):

@@ -8,18 +8,20 @@ and the tag answers, are handled here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import attrs
 from memoram_api import models as api
 from memoram_api.types import UNSET, Unset
 
+from ._body import refused_in
 from ._convert import (
     blob_id,
     expect,
     list_of,
     memory_from_api,
+    same_id,
     stored_content,
     tag_from_api,
 )
@@ -28,7 +30,8 @@ from ._deprecation import warn_deprecated
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
-from ._pagination import Page
+from ._pagination import BrokenItem, Item, Page
+from ._shapes import ResponseShapeError, first_problem, json_type
 from ._validation import (
     check_encodable,
     check_optional_text,
@@ -149,10 +152,13 @@ def next_cursor_of(value: object) -> str | None:
     """A page's ``next_cursor``: a non-empty str, or None on the last page.
 
     Raises:
-        ValueError: Anything else (a broken answer).
+        ResponseShapeError: Anything else (a broken answer).
     """
     if value is not None and (not isinstance(value, str) or not value):
-        raise ValueError("next_cursor is not a non-empty string or null")
+        received = "an empty string" if value == "" else json_type(value)
+        raise ResponseShapeError(
+            field="next_cursor", expected="a non-empty string or null", received=received
+        )
     return value
 
 
@@ -161,29 +167,145 @@ def parse_tags(tag_list: api.TagList) -> list[Tag]:
     return [tag_from_api(expect(t, api.Tag, "a tag")) for t in list_of(tag_list.items, "items")]
 
 
+def parse_tag(tag: api.Tag, asked: str) -> Tag:
+    """The tag of a ``getTag`` answer for tag ``asked``."""
+    checked = tag_from_api(tag)
+    same_id(asked, checked.id)
+    return checked
+
+
 def read_memory(
-    blob: api.MemoryBlob, keyring: Keyring | None, user_text: str, user_id: UUID
+    blob: api.MemoryBlob,
+    keyring: Keyring | None,
+    user_text: str,
+    user_id: UUID,
+    asked: str | None = None,
 ) -> Memory:
-    """A stored memory, its content decrypted with ``keyring`` (None: stored as plain text).
+    """A stored memory, its content decrypted with ``keyring`` (None: stored as plain text);
+    ``asked`` is the id it must have (the one a get asked for).
 
     Raises:
         DecryptionError: The content is not an envelope these keys open.
+        ResponseShapeError: Not a memory, or not the one asked for.
     """
     memory_id = blob_id(blob)
+    if asked is not None:
+        same_id(asked, memory_id)
     stored = stored_content(blob)
     content = stored if keyring is None else keyring.decrypt(stored, user_text, memory_id=memory_id)
     return memory_from_api(blob, user_id=user_id, content=content)
 
 
+def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory], *, marked: bool = False) -> Page:
+    """A ``listMemories`` page from its JSON: each item read on its own, so that one item that
+    cannot be read (a :class:`BrokenItem`) or decrypted (its DecryptionError) hides no other.
+
+    Args:
+        data: The page's JSON.
+        read: Reads (and decrypts) one memory.
+        marked: Whether ``data`` holds marks of what strict JSON refuses
+            (:func:`parse_json_marked`): the item holding one is broken, a mark elsewhere
+            breaks the page.
+
+    Raises:
+        ResponseShapeError: The page itself is broken (not an object, no ``memoryBlobs``
+            array, a bad ``next_cursor``): nothing on it can be trusted.
+    """
+    if not isinstance(data, dict):
+        raise ResponseShapeError(field="", expected="an object", received=json_type(data))
+    if marked and (problem := refused_in(data, skip="memoryBlobs")) is not None:
+        raise problem
+    if "next_cursor" not in data:
+        raise ResponseShapeError(
+            field="next_cursor", expected="a non-empty string or null", received="missing"
+        )
+    cursor = next_cursor_of(data["next_cursor"])
+    blobs = data.get("memoryBlobs", _MISSING)
+    if not isinstance(blobs, list):
+        received = "missing" if blobs is _MISSING else json_type(blobs)
+        raise ResponseShapeError(field="memoryBlobs", expected="an array", received=received)
+    items: list[Item] = []
+    for index, raw in enumerate(blobs):
+        try:
+            if not isinstance(raw, dict):
+                raise ResponseShapeError(field="", expected="an object", received=json_type(raw))
+            if marked and (problem := refused_in(raw, f"memoryBlobs[{index}]")) is not None:
+                items.append(BrokenItem(_raw_id(raw), problem))
+                continue
+            items.append(read(api.MemoryBlob.from_dict(raw)))
+        except DecryptionError as exc:
+            items.append(exc)
+        except _ITEM_ERRORS as exc:
+            items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
+    return items, cursor
+
+
+_MISSING: Final = object()
+# What generated parsing or our conversion raises on an item that is not as documented.
+_ITEM_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    ArithmeticError,
+)
+
+
+def _raw_id(raw: object) -> str | None:
+    """The id of a raw listed item, when it is a non-empty string (and no key of the item was
+    given twice: then even its id cannot be trusted)."""
+    memory_id = raw.get("id") if type(raw) is dict else None
+    return memory_id if isinstance(memory_id, str) and memory_id else None
+
+
+def _item_problem(exc: Exception, raw: object, index: int) -> ResponseShapeError:
+    """What is wrong with listed item ``index``, its field named from the page."""
+    where = f"memoryBlobs[{index}]"
+    located = first_problem(raw, "MemoryBlob", where)
+    if located is not None:
+        return located
+    if isinstance(exc, ResponseShapeError) and exc.field is not None:
+        return ResponseShapeError(
+            field=f"{where}.{exc.field}" if exc.field else where,
+            expected=exc.expected,
+            received=exc.received,
+        )
+    return ResponseShapeError(
+        field=where, expected="a memory", received=f"one that cannot be read ({type(exc).__name__})"
+    )
+
+
 def parse_page(page: api.MemoryBlobList, read: Callable[[api.MemoryBlob], Memory]) -> Page:
-    """A ``listMemories`` page: each memory read (or its DecryptionError), and the next cursor."""
-    items: list[Memory | DecryptionError] = []
-    for blob in list_of(page.memory_blobs, "memoryBlobs"):
+    """A ``listMemories`` page read with the generated model: each item converted on its own, so
+    one that cannot be (a :class:`BrokenItem`) or cannot be decrypted hides no other."""
+    items: list[Item] = []
+    for index, blob in enumerate(list_of(page.memory_blobs, "memoryBlobs")):
         try:
             items.append(read(expect(blob, api.MemoryBlob, "a memory")))
         except DecryptionError as exc:
             items.append(exc)
+        except _ITEM_ERRORS as exc:
+            raw = _as_json(blob)
+            items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
     return items, next_cursor_of(page.next_cursor)
+
+
+def _as_json(blob: object) -> object:
+    """A generated item back as JSON, to name its broken field (its id alone if it cannot be)."""
+    try:
+        return blob.to_dict() if isinstance(blob, api.MemoryBlob) else blob
+    except _ITEM_ERRORS:
+        return {"id": getattr(blob, "id", None)}
+
+
+def updated_memory(
+    blob: api.MemoryBlobResponse, user_id: UUID, content: str | None, asked: str
+) -> Memory:
+    """The memory an update answered with, which must be the one updated."""
+    memory = memory_from_api(blob, user_id=user_id, content=content)
+    same_id(asked, memory.id)
+    return memory
 
 
 def parse_deleted(result: api.DeleteMemoryResponse) -> None:

@@ -9,8 +9,10 @@ The rules, in one place:
   safe to repeat retries only when the server provably did not process it: the connection was
   never made (connect error, connect or pool timeout) or the server said so (429).
 * ``max_retries`` bounds the attempts; full-jitter exponential backoff (0.5 s base, 8 s cap)
-  spaces them, unless the server sent ``Retry-After``, which is honoured up to 60 s. A longer
-  ``Retry-After`` is not waited out: the error is raised at once with its ``retry_after``.
+  spaces them. A ``Retry-After`` (on any retried status: 429, 503...) is a lower bound, honoured
+  up to 60 s: the wait is the longer of it and the backoff, so ``Retry-After: 0`` does not turn
+  the retries into a burst. A longer ``Retry-After`` is not waited out: the error is raised at
+  once with its ``retry_after``.
 """
 
 from __future__ import annotations
@@ -143,9 +145,11 @@ def retry_delay(
     """
     if retries_done >= max_retries:
         return None
-    if retry_after is not None:
-        return retry_after if retry_after <= MAX_RETRY_AFTER else None
-    return backoff_delay(retries_done, rng)
+    backoff = backoff_delay(retries_done, rng)
+    if retry_after is None:
+        return backoff
+    # The server's wait is a floor, never a way around the backoff (Retry-After: 0 in a loop).
+    return max(retry_after, backoff) if retry_after <= MAX_RETRY_AFTER else None
 
 
 def poll_delay(poll: int, rng: Callable[[], float] = random.random) -> float:

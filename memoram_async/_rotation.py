@@ -17,7 +17,7 @@ from memoram_api.api.memory_management import get_memory, list_memories
 from memoram_api.types import UNSET
 
 from ._constants import MAX_PAGE_SIZE, MAX_REENCRYPT_CONCURRENCY
-from ._convert import blob_id, expect, list_of, stored_content
+from ._convert import blob_id, expect, list_of, same_id, stored_content
 from ._crypto import Keyring
 from ._envelope import is_envelope
 from ._errors import DecryptionError, NotFoundError, ValidationError
@@ -25,6 +25,7 @@ from ._memory_wire import next_cursor_of
 from ._models import ReencryptionResult
 from ._operations import GET_MEMORY, LIST_MEMORIES
 from ._options import Options
+from ._pagination import ListingGuard
 from ._session import Session
 
 # A page of (memory id, stored content) and the next cursor.
@@ -40,6 +41,11 @@ def check_concurrency(value: object) -> int:
     return value
 
 
+def _same_blob(blob: api.MemoryBlob, memory_id: str) -> api.MemoryBlob:
+    same_id(memory_id, blob_id(blob))
+    return blob
+
+
 class StoredReader:
     """Reads a user's memories as stored (envelopes), without decrypting them."""
 
@@ -53,7 +59,7 @@ class StoredReader:
         return await self._session.call(
             GET_MEMORY,
             get_memory._get_kwargs(memory_id, user_id=self._user_id),
-            stored_content,
+            lambda blob: stored_content(_same_blob(blob, memory_id)),
             self._options,
         )
 
@@ -111,11 +117,14 @@ async def reencrypt_all(
         rewritten += 1
 
     cursor: str | None = None
-    seen: set[str] = set()
+    guard = ListingGuard()
     while True:
         raw, cursor = await reader.page(cursor)
+        stop = guard.after_page((memory_id for memory_id, _ in raw), cursor)
         jobs = []
         for memory_id, stored in raw:
+            if not guard.first_time(memory_id):
+                continue  # listed twice: handled the first time
             scanned += 1
             try:
                 if not is_envelope(stored):
@@ -132,9 +141,11 @@ async def reencrypt_all(
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        if cursor is None or cursor in seen:
+        if stop is not None:
+            # A listing that would never end: what this page held was handled first.
+            raise stop
+        if cursor is None:
             break
-        seen.add(cursor)
     return ReencryptionResult(
         scanned=scanned,
         reencrypted=rewritten,

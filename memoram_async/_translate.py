@@ -23,9 +23,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
-    InternalServerError,
     PermissionDeniedError,
-    RateLimitError,
     RequestTooLargeError,
     error_class_for_status,
 )
@@ -227,11 +225,8 @@ def status_error(
         "request_id": answer.request_id,
         "error_code": answer.error_code,
         "outcome_unknown": outcome_unknown,
+        "retry_after": retry_after,
     }
-    if cls is RateLimitError:
-        return RateLimitError(text, retry_after=retry_after, **common)
-    if cls is InternalServerError:
-        return InternalServerError(text, retry_after=retry_after, **common)
     if cls is RequestTooLargeError:
         return RequestTooLargeError(
             text, sent_bytes=answer.sent_bytes, limit_bytes=answer.limit_bytes, **common

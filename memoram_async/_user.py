@@ -18,7 +18,7 @@ from memoram_api.api.memory_tag_management import get_tag, list_tags
 from memoram_api.types import UNSET
 
 from ._constants import DEFAULT_PAGE_SIZE, REENCRYPT_CONCURRENCY
-from ._convert import memory_from_api, tag_from_api
+from ._convert import memory_from_api
 from ._crypto import Keyring
 from ._errors import ValidationError
 from ._memory_wire import (
@@ -27,9 +27,11 @@ from ._memory_wire import (
     list_query,
     parse_deleted,
     parse_page,
+    parse_tag,
     parse_tags,
     read_memory,
     update_fields,
+    updated_memory,
 )
 from ._models import Credentials, Memory, ReencryptionResult, Tag
 from ._operations import (
@@ -182,7 +184,7 @@ class UserMemories:
         return await self._session.call(
             GET_MEMORY,
             get_memory._get_kwargs(memory_id, user_id=self._credentials.user_id),
-            self._memory,
+            lambda blob: self._memory(blob, memory_id),
             self._options,
         )
 
@@ -309,8 +311,8 @@ class UserMemories:
         return await self._session.call(
             UPDATE_MEMORY,
             update_memory._get_kwargs(memory_id, body=body),
-            lambda blob: memory_from_api(
-                blob, user_id=user_id, content=None if plain is None else plain.text
+            lambda blob: updated_memory(
+                blob, user_id, None if plain is None else plain.text, memory_id
             ),
             self._options,
         )
@@ -354,7 +356,7 @@ class UserMemories:
         return await self._session.call(
             GET_TAG,
             get_tag._get_kwargs(tag_id, user_id=self._credentials.user_id),
-            tag_from_api,
+            lambda tag: parse_tag(tag, tag_id),
             self._options,
         )
 
@@ -386,6 +388,8 @@ class UserMemories:
 
         return await reencrypt_all(self._keyring, self._user_text, reader, rewrite, concurrency)
 
-    def _memory(self, blob: api.MemoryBlob) -> Memory:
+    # -- conversion --------------------------------------------------------------------------
+
+    def _memory(self, blob: api.MemoryBlob, asked: str | None = None) -> Memory:
         keyring = self._keyring if self._encrypt else None
-        return read_memory(blob, keyring, self._user_text, self._credentials.user_id)
+        return read_memory(blob, keyring, self._user_text, self._credentials.user_id, asked)

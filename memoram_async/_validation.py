@@ -19,10 +19,12 @@ from ._constants import (
     API_KEY_ENV,
     MAX_MEMORY_KEY_LENGTH,
     MAX_PAGE_SIZE,
+    MAX_RESPONSE_BYTES_LIMIT,
     MAX_RETRIES_LIMIT,
     MAX_TAG_LENGTH,
     MAX_TAGS,
     MAX_TIMEOUT,
+    MIN_RESPONSE_BYTES,
     REASON_MAX_LENGTH,
 )
 from ._errors import ValidationError
@@ -271,6 +273,18 @@ def check_max_retries(value: object) -> int:
         raise ValidationError(f"max_retries must be an int, not {_type_name(value)}")
     if not 0 <= value <= MAX_RETRIES_LIMIT:
         raise ValidationError(f"max_retries must be between 0 and {MAX_RETRIES_LIMIT}, not {value}")
+    return value
+
+
+def check_max_response_bytes(value: object) -> int:
+    """The largest answer body read: an int of bytes from 1 KiB to 4 GiB."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"max_response_bytes must be an int, not {_type_name(value)}")
+    if not MIN_RESPONSE_BYTES <= value <= MAX_RESPONSE_BYTES_LIMIT:
+        raise ValidationError(
+            f"max_response_bytes must be between {MIN_RESPONSE_BYTES} and "
+            f"{MAX_RESPONSE_BYTES_LIMIT}, not {value}"
+        )
     return value
 
 

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import httpx
@@ -29,11 +29,17 @@ from memoram_async import (
     AccessRequestStatus,
     APIResponseValidationError,
     APIStatusError,
+    ApprovalTimeoutError,
     Credentials,
+    InternalServerError,
     MemoramClient,
+    MemoryIterator,
     UnknownAccessStatusError,
 )
+from memoram_async._pagination import STALE_PAGE_LIMIT
 from memoram_local import LocalServer
+from tests.support.deadline import run_in_thread
+from tests.support.fake_api import instant
 
 MEMORY_KEY: Final = "memory-key-evolving"
 CONTENT: Final = "Prefers window seats"
@@ -47,13 +53,25 @@ Rewrite = Callable[["Answer"], None]
 
 @dataclass
 class Answer:
-    """An answer of the local server on its way back to the SDK, open to change."""
+    """An answer of the local server on its way back to the SDK, open to change.
+
+    ``raw`` replaces the JSON of ``body`` with these exact bytes (JSON no serializer writes);
+    ``chunks`` streams the body instead, chunk by chunk, without a Content-Length.
+    """
 
     method: str
     path: str
     status: int
     headers: dict[str, str]
     body: Json
+    raw: bytes | None = None
+    chunks: Callable[[], Iterator[bytes]] | None = None
+    cursors: dict[str, str | None] = field(default_factory=dict)
+
+    def replace_cursor(self, fake: str) -> None:
+        """Send ``fake`` as the next cursor; the proxy turns it back into the real one."""
+        self.cursors[fake] = self.body["next_cursor"]
+        self.body["next_cursor"] = fake
 
 
 @dataclass
@@ -76,6 +94,8 @@ class EvolvingProxy:
 
     upstream: str
     rules: list[Rule] = field(default_factory=list)
+    # Cursors the rules made up, and the real cursor (None: the first page) each stands for.
+    cursors: dict[str, str | None] = field(default_factory=dict)
     _client: httpx.AsyncClient | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -100,23 +120,34 @@ class EvolvingProxy:
             if not message.get("more_body"):
                 break
         headers = [(k.decode(), v.decode()) for k, v in scope["headers"] if k.lower() != b"host"]
-        url = scope["path"] + (
-            "?" + scope["query_string"].decode() if scope["query_string"] else ""
-        )
+        query = httpx.QueryParams(scope["query_string"].decode())
+        made_up = query.get("cursor")
+        if made_up in self.cursors:
+            real = self.cursors[made_up]
+            query = query.remove("cursor") if real is None else query.set("cursor", real)
+        url = scope["path"] + ("?" + str(query) if query else "")
         upstream = await self._client.request(scope["method"], url, headers=headers, content=body)
-        status, out_headers, content = self._rewrite(scope["method"], scope["path"], upstream)
+        answer, content = self._rewrite(scope["method"], scope["path"], upstream)
         await send(
             {
                 "type": "http.response.start",
-                "status": status,
-                "headers": [(k.encode(), v.encode()) for k, v in out_headers.items()],
+                "status": answer.status,
+                "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()],
             }
         )
-        await send({"type": "http.response.body", "body": content})
+        if answer.chunks is None:
+            await send({"type": "http.response.body", "body": content})
+            return
+        # Streamed until the chunks run out or the client goes away (bounded by the chunks).
+        for chunk in answer.chunks():
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError:
+                return
+            await asyncio.sleep(0)
+        await send({"type": "http.response.body", "body": b""})
 
-    def _rewrite(
-        self, method: str, path: str, upstream: httpx.Response
-    ) -> tuple[int, dict[str, str], bytes]:
+    def _rewrite(self, method: str, path: str, upstream: httpx.Response) -> tuple[Answer, bytes]:
         api_path = path.removeprefix("/api/v1")
         headers = {
             k: v
@@ -126,16 +157,19 @@ class EvolvingProxy:
         try:
             body: Json = upstream.json()
         except ValueError:
-            return upstream.status_code, headers, upstream.content
-        answer = Answer(method, api_path, upstream.status_code, headers, body)
+            return Answer(method, api_path, upstream.status_code, headers, None), upstream.content
+        answer = Answer(method, api_path, upstream.status_code, headers, body, cursors=self.cursors)
         for rule in self.rules:
             if rule.matches(method, api_path):
                 rule.hits += 1
                 rule.rewrite(answer)
-        content = b"" if answer.body is None else json.dumps(answer.body).encode()
+        if answer.raw is not None:
+            content = answer.raw
+        else:
+            content = b"" if answer.body is None else json.dumps(answer.body).encode()
         if answer.body is not None:
-            answer.headers["content-type"] = "application/json"
-        return answer.status, answer.headers, content
+            answer.headers.setdefault("content-type", "application/json")
+        return answer, content
 
 
 class ProxyServer:
@@ -588,3 +622,382 @@ async def test_the_whole_flow_accepts_another_2xx(
     assert result.listed_contents == [CONTENT]
     assert result.remaining_after_delete == 0
     assert proxy.proxy.rules[0].hits
+
+
+# -- a hostile server -----------------------------------------------------------------------------
+# Answers no correct server sends, from a buggy release, a proxy or a hostile host. The SDK must
+# end every listing, never report one object as another, keep the good items around a bad one,
+# refuse ambiguous JSON, keep a server's wait, and say what failed.
+
+ENDLESS_DEADLINE: Final = 30.0
+
+
+@dataclass
+class Seeded:
+    """A user with memories on the local server, behind the proxy."""
+
+    client: MemoramClient
+    request_id: str
+    credentials: Credentials
+    memory_ids: list[str]
+
+
+async def seeded(client: MemoramClient, local: LocalServer, memories: int = 3) -> Seeded:
+    """Approve a user and store ``memories`` memories (newest last in ``memory_ids``)."""
+    request = await client.request_access(MEMORY_KEY, reason="hostile server")
+    await local.aapprove(request.id)
+    credentials = await client.get_credentials(request.id)
+    user = client.user(credentials)
+    ids = [(await user.create_memory(f"{CONTENT} {n}")).id for n in range(memories)]
+    return Seeded(client, request.id, credentials, ids)
+
+
+def fresh_cursor_forever() -> Rewrite:
+    """Every page of the listing gets a new cursor: it would never end."""
+    count = iter(range(1_000_000))
+
+    def rewrite(answer: Answer) -> None:
+        answer.replace_cursor(f"fresh-{next(count)}")
+
+    return rewrite
+
+
+def repeat_last_item_on_next_page() -> Rewrite:
+    """The last item of each page comes again first on the next page."""
+    previous: list[Json] = []
+
+    def rewrite(answer: Answer) -> None:
+        blobs = answer.body["memoryBlobs"]
+        carried = previous[:]
+        previous[:] = blobs[-1:]
+        blobs[:0] = carried
+
+    return rewrite
+
+
+async def drain(listing: MemoryIterator) -> tuple[list[str], Exception | None]:
+    """The ids a listing yields, and the error that ended it (None when it just ended)."""
+    ids: list[str] = []
+    try:
+        async for memory in listing:
+            ids.append(memory.id)
+    except Exception as exc:
+        return ids, exc
+    return ids, None
+
+
+def first_time_only(rewrite: Rewrite) -> Rewrite:
+    """Apply ``rewrite`` to the first matching answer only."""
+    done: list[bool] = []
+
+    def once(answer: Answer) -> None:
+        if not done:
+            done.append(True)
+            rewrite(answer)
+
+    return once
+
+
+def seam_client(seam: str, local: LocalServer, base_url: str, **options: Any) -> MemoramClient:
+    """A client through the SDK's own pool or a user's httpx client (closed with it by the
+    caller); built where it is used, on that event loop."""
+    if seam == "user_http_client":
+        options["http_client"] = httpx.AsyncClient(trust_env=False, timeout=10.0)
+    return MemoramClient(api_key=local.api_key, base_url=base_url, max_retries=0, **options)
+
+
+async def close_seam_client(client: MemoramClient) -> None:
+    """Close a client of :func:`seam_client` and the user's httpx client it may have."""
+    theirs = client._session.connection._borrowed
+    await client.aclose()
+    if theirs is not None:
+        await theirs.aclose()
+
+
+SEAMS: Final = ["sdk_pool", "user_http_client"]
+
+
+@pytest.mark.parametrize("seam", SEAMS)
+def test_a_listing_with_fresh_cursors_forever_ends(
+    seam: str, proxy: ProxyServer, local: LocalServer
+) -> None:
+    """Fresh cursors over the same items: each memory once, then APIResponseValidationError, in
+    a bounded number of pages (under a hard deadline in its own thread)."""
+    rule = Rule("GET", BLOBS, fresh_cursor_forever())
+    outcome: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        client = seam_client(seam, local, proxy.base_url)
+        try:
+            world = await seeded(client, local, memories=2)
+            proxy.proxy.rules.append(rule)
+            listing = client.user(world.credentials).list_memories()
+            outcome["ids"], outcome["error"] = await drain(listing)
+            outcome["after"] = [m async for m in listing]
+            outcome["expected"] = sorted(world.memory_ids)
+            outcome["pages"] = listing.pages
+            outcome["duplicates"] = listing.duplicates_skipped
+        finally:
+            await close_seam_client(client)
+
+    run_in_thread(scenario, ENDLESS_DEADLINE)
+    assert sorted(outcome["ids"]) == outcome["expected"]
+    assert "pages in a row" in str(outcome["error"])
+    assert outcome["after"] == []
+    assert outcome["pages"] == rule.hits == 1 + STALE_PAGE_LIMIT
+    assert outcome["duplicates"] == 2 * STALE_PAGE_LIMIT
+
+
+async def test_a_repeated_cursor_still_yields_the_page_that_carried_it(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """Page 2 repeats page 1's cursor: page 2's memories are yielded, then the error."""
+    world = await seeded(make_client(), local, memories=4)
+    proxy.proxy.rules.append(Rule("GET", BLOBS, lambda answer: answer.replace_cursor("same")))
+    listing = world.client.user(world.credentials).list_memories(page_size=2)
+    ids, error = await drain(listing)
+    assert isinstance(error, APIResponseValidationError)
+    assert "cursor it had sent before" in str(error)
+    # Newest first: page 1 holds the two newest, page 2 (which repeats the cursor) the others.
+    assert ids == world.memory_ids[::-1]
+    assert [m async for m in listing] == []
+
+
+async def test_an_item_on_two_pages_is_yielded_once(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """``m4, m3 | m3, m2 | m2, m1``: every memory once; the repeats are counted."""
+    world = await seeded(make_client(), local, memories=4)
+    proxy.proxy.rules.append(Rule("GET", BLOBS, repeat_last_item_on_next_page()))
+    listing = world.client.user(world.credentials).list_memories(page_size=2)
+    ids = [memory.id async for memory in listing]
+    assert ids == world.memory_ids[::-1]
+    assert listing.duplicates_skipped == 1
+    assert listing.pages == 2
+
+
+@pytest.mark.parametrize("strict", [True, False])
+async def test_one_unreadable_item_hides_no_other(
+    strict: bool,
+    proxy: ProxyServer,
+    local: LocalServer,
+    make_client: Callable[[], MemoramClient],
+) -> None:
+    """An item with an integer id on page 1: the rest of page 1 and page 2 come; strict=False
+    records it on failures, strict=True raises it after them; then the listing is over."""
+    world = await seeded(make_client(), local, memories=4)
+    proxy.proxy.rules.append(
+        Rule("GET", BLOBS, first_time_only(set_field(("memoryBlobs", 0, "id"), 7)))
+    )
+    listing = world.client.user(world.credentials).list_memories(page_size=2, strict=strict)
+    ids, raised = await drain(listing)
+    newest_first = world.memory_ids[::-1]
+    assert ids == newest_first[1:]
+    assert (raised is not None) is strict
+    [failure] = listing.failures
+    assert isinstance(failure, APIResponseValidationError)
+    assert (failure.field, failure.received) == ("memoryBlobs[0].id", "an integer")
+    assert [m async for m in listing] == []
+    if raised is not None:
+        assert isinstance(raised, APIResponseValidationError)
+        assert raised.field == "memoryBlobs[0].id"
+
+
+IDENTITY: Final = {
+    "get_memory": (Rule("GET", BLOB_ONE, set_field(("id",), "mem_9")), "mem_9"),
+    "get_access_request": (Rule("GET", ACCESS_ONE, set_field(("id",), "cm_9")), "cm_9"),
+    "get_tag": (Rule("GET", r"/tags/[^/]+", set_field(("id",), "tag_9")), "tag_9"),
+    "update_memory": (Rule("PATCH", BLOB_ONE, set_field(("id",), "mem_9")), "mem_9"),
+}
+
+
+@pytest.mark.parametrize("operation", list(IDENTITY), ids=list(IDENTITY))
+async def test_an_answer_about_another_object_is_refused(
+    operation: str,
+    proxy: ProxyServer,
+    local: LocalServer,
+    make_client: Callable[[], MemoramClient],
+) -> None:
+    """get_memory("mem_1") answered with mem_9 (and the same for requests, tags, updates) is an
+    APIResponseValidationError naming both ids, never the other object under the asked id."""
+    world = await seeded(make_client(), local, memories=1)
+    user = world.client.user(world.credentials)
+    await user.update_memory(world.memory_ids[0], tags=["travel"])
+    tag_id = (await user.list_tags())[0].id
+    shared, other = IDENTITY[operation]
+    rule = replace(shared, hits=0)
+    proxy.proxy.rules.append(rule)
+    asked = {"get_access_request": world.request_id, "get_tag": tag_id}.get(
+        operation, world.memory_ids[0]
+    )
+    calls = {
+        "get_memory": lambda: user.get_memory(asked),
+        "get_access_request": lambda: world.client.get_access_request(asked),
+        "get_tag": lambda: user.get_tag(asked),
+        "update_memory": lambda: user.update_memory(asked, title="t"),
+    }
+    with pytest.raises(APIResponseValidationError) as info:
+        await calls[operation]()
+    assert info.value.field == "id"
+    assert asked in str(info.value)
+    assert other in str(info.value)
+    assert rule.hits == 1
+
+
+def with_retry_after(status: int, value: str) -> Rewrite:
+    """Answer with ``status`` and a ``Retry-After`` header."""
+
+    def rewrite(answer: Answer) -> None:
+        answer.status = status
+        answer.headers["retry-after"] = value
+
+    return rewrite
+
+
+async def test_a_503_with_a_long_retry_after_raises_at_once_with_retry_after(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """``503, Retry-After: 120`` is not waited out and not retried: InternalServerError at once,
+    its retry_after 120, as a 429 would be."""
+    world = await seeded(make_client(), local, memories=0)
+    rule = Rule("GET", r"/tags", with_retry_after(503, "120"))
+    proxy.proxy.rules.append(rule)
+    patient = world.client.with_options(max_retries=5).user(world.credentials)
+    with pytest.raises(InternalServerError) as info:
+        await patient.list_tags()
+    assert (info.value.status_code, info.value.retry_after) == (503, 120.0)
+    assert rule.hits == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_zero_retry_after_does_not_make_a_burst(
+    status: int,
+    proxy: ProxyServer,
+    local: LocalServer,
+    make_client: Callable[[], MemoramClient],
+) -> None:
+    """``Retry-After: 0`` on every answer: each retry still waits the usual backoff (recorded,
+    not slept), so max_retries=8 is 9 attempts spread over seconds, not a burst."""
+    world = await seeded(make_client(), local, memories=0)
+    rule = Rule("GET", r"/tags", with_retry_after(status, "0"))
+    proxy.proxy.rules.append(rule)
+    client = world.client.with_options(max_retries=8)
+    delays = instant(client)
+    with pytest.raises(APIStatusError) as info:
+        await client.user(world.credentials).list_tags()
+    assert (info.value.status_code, info.value.retry_after) == (status, 0.0)
+    assert rule.hits == 9
+    # The seam's random is 0.5: half of each backoff ceiling (0.5 s doubling, 8 s cap).
+    assert delays == [pytest.approx(min(8.0, 0.5 * 2**n) / 2) for n in range(8)]
+
+
+async def test_wait_for_approval_whose_polls_fail_says_the_server_failed(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """Every poll answered 500: ApprovalTimeoutError says the polls failed (not that the user
+    has not decided), with the last InternalServerError as last_error and cause."""
+    client = make_client()
+    request = await client.request_access(MEMORY_KEY, reason="hostile server")
+    rule = Rule("GET", ACCESS_ONE, with_status(500))
+    proxy.proxy.rules.append(rule)
+    with pytest.raises(ApprovalTimeoutError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await client.wait_for_approval(request.id, timeout=1.0)
+    error = info.value
+    assert isinstance(error.last_error, InternalServerError)
+    assert error.__cause__ is error.last_error
+    assert error.failed_polls == error.polls == rule.hits
+    assert "not decided" not in str(error)
+    assert "whether the user decided is unknown" in str(error)
+
+
+def raw_literal(path: tuple[str | int, ...], literal: bytes) -> Rewrite:
+    """Put ``literal`` (JSON text no serializer writes, e.g. ``1e999``) at ``path``."""
+    marker = "raw-literal-7c1e"
+
+    def rewrite(answer: Answer) -> None:
+        set_field(path, marker)(answer)
+        answer.raw = json.dumps(answer.body).encode().replace(f'"{marker}"'.encode(), literal)
+
+    return rewrite
+
+
+def key_twice(path: tuple[str | int, ...], key: str, first: Json) -> Rewrite:
+    """Give ``key`` twice in the object at ``path``: ``first``, then its real value."""
+
+    def rewrite(answer: Answer) -> None:
+        target = answer.body
+        for step in path:
+            target = target[step]
+        real = target.pop(key)
+        target[key] = "raw-key-twice-7c1e"
+        twice = f"{json.dumps(first)}, {json.dumps(key)}: {json.dumps(real)}"
+        answer.raw = (
+            json.dumps(answer.body).encode().replace(b'"raw-key-twice-7c1e"', twice.encode())
+        )
+
+    return rewrite
+
+
+# Bodies with more than one reading, or numbers JSON has not: refused naming the field.
+AMBIGUOUS: Final = {
+    "a key given twice in a listed memory": (
+        Rule("GET", BLOBS, key_twice(("memoryBlobs", 0), "content", "forged")),
+        "list_memories",
+        "memoryBlobs[0].content",
+        "a key given twice",
+    ),
+    "NaN as a listed memory's confidence": (
+        Rule("GET", BLOBS, set_field(("memoryBlobs", 0, "confidence"), float("nan"))),
+        "list_memories",
+        "memoryBlobs[0].confidence",
+        "a non-finite number",
+    ),
+    "Infinity as a listed memory's importance": (
+        Rule("GET", BLOBS, set_field(("memoryBlobs", 0, "importance"), float("inf"))),
+        "list_memories",
+        "memoryBlobs[0].importance",
+        "a non-finite number",
+    ),
+    "1e999 as a listed memory's confidence": (
+        Rule("GET", BLOBS, raw_literal(("memoryBlobs", 0, "confidence"), b"1e999")),
+        "list_memories",
+        "memoryBlobs[0].confidence",
+        "a non-finite number",
+    ),
+    "a key given twice in get_memory's answer": (
+        Rule("GET", BLOB_ONE, key_twice((), "content", "forged")),
+        "get_memory",
+        "content",
+        "a key given twice",
+    ),
+    "1e999 as get_memory's confidence": (
+        Rule("GET", BLOB_ONE, raw_literal(("confidence",), b"1e999")),
+        "get_memory",
+        "confidence",
+        "a non-finite number",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", AMBIGUOUS.values(), ids=AMBIGUOUS.keys())
+async def test_ambiguous_json_is_refused_naming_the_field(
+    case: tuple[Rule, str, str, str],
+    proxy: ProxyServer,
+    local: LocalServer,
+    make_client: Callable[[], MemoramClient],
+) -> None:
+    """Duplicate keys and non-finite numbers are APIResponseValidationError naming the field,
+    never read as one of their meanings."""
+    shared, operation, field_path, received = case
+    rule = replace(shared, hits=0)
+    world = await seeded(make_client(), local, memories=1)
+    proxy.proxy.rules.append(rule)
+    with pytest.raises(APIResponseValidationError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await _call(
+                operation, make_client(), world.request_id, world.credentials, world.memory_ids[0]
+            )
+    assert (info.value.field, info.value.received) == (field_path, received)
+    assert info.value.status_code == 200
+    assert rule.hits

@@ -22,6 +22,7 @@ from memoram_async import (
     MemoryIterator,
     RateLimitError,
     ReencryptionResult,
+    ResponseTooLargeError,
     Tag,
     UnknownAccessStatusError,
     UserMemories,
@@ -71,13 +72,15 @@ async def use(credentials: Credentials) -> None:
     async for item in iterator:
         print(item.id, item.importance)
     failed: tuple[str, ...] = iterator.failed_ids
-    errors: list[DecryptionError] = iterator.failures
+    errors: list[DecryptionError | APIResponseValidationError] = iterator.failures
+    repeats: int = iterator.duplicates_skipped
     updated = await user.with_options(max_retries=0).update_memory(memory.id, tags=[], title="")
     await user.delete_memory(updated.id)
     tags: list[Tag] = await user.list_tags()
     tag: Tag = await user.get_tag(tags[0].id)
     result: ReencryptionResult = await user.reencrypt_memories()
-    print(user_id, content, created, tags_of_memory, failed, errors, tag.name, result.reencrypted)
+    print(user_id, content, created, tags_of_memory, failed, errors, repeats, tag.name)
+    print(result.reencrypted)
     await client.with_options(timeout=5.0).aclose()
 
 
@@ -96,10 +99,17 @@ def handle(error: Exception) -> str:
     if isinstance(error, RateLimitError):
         return f"wait {error.retry_after}"
     if isinstance(error, APIStatusError):
-        return f"{error.status_code} {error.request_id} {error.method} {error.path}"
+        wait: float | None = error.retry_after
+        return f"{error.status_code} {error.request_id} {error.method} {error.path} {wait}"
+    if isinstance(error, ResponseTooLargeError):
+        return f"{error.limit_bytes} {error.received_bytes}"
     if isinstance(error, APIResponseValidationError):
         field: str | None = error.field
-        return f"{field} {error.expected} {error.received}"
+        item: str | None = error.item_id
+        return f"{field} {error.expected} {error.received} {item}"
+    if isinstance(error, ApprovalTimeoutError):
+        last: MemoramError | None = error.last_error
+        return f"{last} {error.failed_polls} {error.polls}"
     if isinstance(error, ValidationError | MemoramError):
         return str(error.outcome_unknown)
     return ""

@@ -10,6 +10,7 @@ import pytest
 from memoram_async import (
     AccessDeniedError,
     AccessRequestStatus,
+    APIResponseValidationError,
     ApprovalPendingError,
     ApprovalTimeoutError,
     Credentials,
@@ -176,3 +177,85 @@ async def test_wait_for_approval_polls_through_transient_failures() -> None:
     async with fake.client(max_retries=0) as client:
         request = await client.wait_for_approval(request_id, timeout=300)
     assert request.status is AccessRequestStatus.APPROVED
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [httpx.Response(500), httpx.Response(503, headers={"Retry-After": "2"}), httpx.ReadError("x")],
+    ids=["500", "503", "no answer"],
+)
+async def test_wait_for_approval_whose_polls_all_fail_says_the_server_failed(
+    fault: httpx.Response | Exception,
+) -> None:
+    """Every poll failing is not "the user has not decided yet": the timeout error says the
+    polls failed, carries the last failure as last_error and as its cause."""
+    fake = FakeAPI()
+    request_id = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+    fake.fail("GET", f"/access-requests/{request_id}", *([fault] * 200))
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(ApprovalTimeoutError) as info:
+            await client.wait_for_approval(request_id, timeout=20)
+    error = info.value
+    assert error.last_error is not None
+    assert error.__cause__ is error.last_error
+    assert error.failed_polls == error.polls > 1
+    assert "not decided" not in str(error)
+    assert "failed" in str(error)
+    assert "whether the user decided is unknown" in str(error)
+
+
+async def test_wait_for_approval_failing_after_pending_says_both() -> None:
+    """Pending, then failures until the deadline: the error says the polls failed and that the
+    request was pending when last read."""
+    fake = FakeAPI()
+    request_id = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+    path = f"/access-requests/{request_id}"
+    fake.fail(
+        "GET", path, lambda request: fake._route(request, path), *([httpx.Response(502)] * 200)
+    )
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(ApprovalTimeoutError) as info:
+            await client.wait_for_approval(request_id, timeout=20)
+    assert info.value.failed_polls == info.value.polls - 1
+    assert "it was pending when last read" in str(info.value)
+
+
+async def test_wait_for_approval_on_a_pending_request_still_says_the_user() -> None:
+    """Polls that read the request as pending end with the user-has-not-decided message."""
+    fake = FakeAPI()
+    request_id = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(ApprovalTimeoutError) as info:
+            await client.wait_for_approval(request_id, timeout=5)
+    assert info.value.last_error is None
+    assert info.value.__cause__ is None
+    assert "the user has not decided yet" in str(info.value)
+
+
+async def test_wait_for_approval_honours_a_503_retry_after() -> None:
+    """A 503 poll with Retry-After pauses at least that long before the next poll."""
+    fake = FakeAPI()
+    request_id = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+    fake.access[request_id]["status"] = "approved"
+    fake.fail(
+        "GET", f"/access-requests/{request_id}", httpx.Response(503, headers={"Retry-After": "9"})
+    )
+    async with fake.client(max_retries=0) as client:
+        request = await client.wait_for_approval(request_id, timeout=60)
+    assert request.status is AccessRequestStatus.APPROVED
+    assert fake.delays == [9.0]
+
+
+async def test_get_access_request_answered_about_another_request_is_refused() -> None:
+    """getAccessRequest answered with another request's id is an APIResponseValidationError
+    naming both ids, not that other request under the asked id."""
+    fake = FakeAPI()
+    asked = fake._access("POST", [], {"reason": "r", "memoryKey": "mk"}).json()["id"]
+    other = {**fake.access[asked], "id": "cm_other_9"}
+    fake.fail("GET", f"/access-requests/{asked}", httpx.Response(200, json=other))
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            await client.get_access_request(asked)
+    assert info.value.field == "id"
+    assert asked in str(info.value)
+    assert "cm_other_9" in str(info.value)

@@ -281,6 +281,55 @@ async def test_long_retry_after_raises_rate_limit_error_at_once(op: str) -> None
     assert fake.delays == []
 
 
+@pytest.mark.parametrize("op", ["listTags", "getMemory"])
+async def test_long_retry_after_on_a_503_raises_at_once_with_retry_after(op: str) -> None:
+    """A 503 with Retry-After beyond 60 s is not waited out either: InternalServerError at once,
+    with retry_after set like a 429's."""
+    method, path, call, _ = OPERATIONS[op]
+    fake = FakeAPI()
+    fake.fail(method, path, httpx.Response(503, headers={"Retry-After": "120"}))
+    async with fake.client(max_retries=5) as client:
+        with pytest.raises(InternalServerError) as info:
+            await call(client, client.user(credentials()))
+    assert info.value.status_code == 503
+    assert info.value.retry_after == 120.0
+    assert fake.count(method, path) == 1
+    assert fake.delays == []
+
+
+async def test_a_503_create_keeps_retry_after_and_its_unknown_outcome() -> None:
+    """A create is not repeated after a 503 (it may have run), but the error still says how long
+    the server asked to wait."""
+    fake = FakeAPI()
+    fake.fail("POST", "/memory-blobs", httpx.Response(503, headers={"Retry-After": "5"}))
+    async with fake.client(max_retries=5) as client:
+        with pytest.raises(InternalServerError) as info:
+            await client.user(credentials()).create_memory("hi")
+    assert (info.value.retry_after, info.value.outcome_unknown) == (5.0, True)
+    assert fake.count("POST", "/memory-blobs") == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("header", ["0", "0.001"])
+async def test_a_zero_retry_after_still_gets_the_backoff(status: int, header: str) -> None:
+    """Retry-After: 0 (or a tiny one) with max_retries=20 waits the usual backoff between the 21
+    attempts instead of sending them in a burst."""
+    fake = FakeAPI()
+    fake.fail(
+        "GET",
+        "/tags",
+        *(httpx.Response(status, headers={"Retry-After": header}) for _ in range(21)),
+    )
+    async with fake.client(max_retries=20, total_timeout=3600) as client:
+        with pytest.raises(APIStatusError) as info:
+            await client.user(credentials()).list_tags()
+    assert info.value.retry_after == float(header)
+    assert fake.count("GET", "/tags") == 21
+    # rng 0.5: half of each ceiling, 0.25 s for the first retry up to 4 s from the fifth on.
+    assert fake.delays == [pytest.approx(min(8.0, 0.5 * 2**n) / 2) for n in range(20)]
+    assert sum(fake.delays) > 60
+
+
 async def test_exhausted_rate_limit_keeps_retry_after() -> None:
     """When 429s outlast the retries, the RateLimitError reports the last Retry-After."""
     fake = FakeAPI()

@@ -291,3 +291,82 @@ async def test_reencryption_skips_a_memory_changed_since_the_listing() -> None:
     assert fake.memories[stale]["content"] == newer_text
     assert merged._keyring.decrypt(fake.memories[untouched]["content"], USER_ID) == "other"
     assert not merged._keyring.needs_reencryption(fake.memories[untouched]["content"])
+
+
+async def test_get_memory_answered_with_another_memory_is_refused() -> None:
+    """get_memory("mem_0001") answered with mem_0009's body is an APIResponseValidationError
+    naming both ids; nothing of the other memory is returned."""
+    fake = FakeAPI()
+    asked = fake.add_memory(KEYRING.encrypt("mine", USER_ID))
+    other = {**fake.memories[asked], "id": "mem_0009"}
+    fake.fail("GET", f"/memory-blobs/{asked}", httpx.Response(200, json=other))
+    async with fake.client() as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            await client.user(credentials()).get_memory(asked)
+    assert (info.value.field, info.value.status_code) == ("id", 200)
+    assert "mem_0001" in str(info.value)
+    assert "mem_0009" in str(info.value)
+
+
+async def test_update_answered_about_another_memory_is_refused() -> None:
+    """An update whose answer carries another id is refused naming both."""
+    fake = FakeAPI()
+    asked = fake.add_memory(KEYRING.encrypt("mine", USER_ID))
+    other = {k: v for k, v in fake.memories[asked].items() if k != "content"} | {"id": "mem_0009"}
+    fake.fail("PATCH", f"/memory-blobs/{asked}", httpx.Response(200, json=other))
+    async with fake.client() as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            await client.user(credentials()).update_memory(asked, title="t")
+    assert "mem_0009" in str(info.value)
+
+
+async def test_get_tag_answered_with_another_tag_is_refused() -> None:
+    """get_tag("tag_1") answered with tag_9 is refused naming both."""
+    fake = FakeAPI()
+    tag = {
+        "id": "tag_9",
+        "name": "work",
+        "color": "#4F46E5",
+        "is_enabled": True,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    fake.fail("GET", "/tags/tag_1", httpx.Response(200, json=tag))
+    async with fake.client() as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            await client.user(credentials()).get_tag("tag_1")
+    assert "tag_1" in str(info.value)
+    assert "tag_9" in str(info.value)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+async def test_an_unreadable_listed_item_hides_no_other(strict: bool) -> None:
+    """One item with an integer id: the other memories of its page and the later pages all come;
+    strict=False records it on failures, strict=True raises it after them."""
+    fake = FakeAPI()
+    ids = [fake.add_memory(KEYRING.encrypt(f"m{i}", USER_ID)) for i in range(4)]
+    first = [fake.memories[ids[0]], {**fake.memories[ids[1]], "id": 7}]
+    fake.fail(
+        "GET",
+        "/memory-blobs",
+        httpx.Response(200, json={"memoryBlobs": first, "next_cursor": "c2"}),
+        httpx.Response(
+            200, json={"memoryBlobs": [fake.memories[i] for i in ids[2:]], "next_cursor": None}
+        ),
+    )
+    async with fake.client() as client:
+        iterator = client.user(credentials()).list_memories(strict=strict)
+        seen: list[str] = []
+        raised: APIResponseValidationError | None = None
+        try:
+            async for found in iterator:
+                seen.append(found.id)
+        except APIResponseValidationError as exc:
+            raised = exc
+        ended = [m async for m in iterator]
+    assert seen == [ids[0], ids[2], ids[3]]
+    assert (raised is not None) is strict
+    assert ended == []
+    [failure] = iterator.failures
+    assert isinstance(failure, APIResponseValidationError)
+    assert (failure.field, failure.received) == ("memoryBlobs[1].id", "an integer")

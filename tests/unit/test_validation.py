@@ -16,6 +16,7 @@ from memoram_async import (
 from memoram_async._validation import (
     check_base_url,
     check_id,
+    check_max_response_bytes,
     check_memory_key,
     check_page_size,
     check_score,
@@ -102,3 +103,16 @@ def test_memory_key_is_at_most_256_characters_and_never_echoed() -> None:
     assert "memory_key" in str(info.value)
     assert "259 characters" in str(info.value)
     assert "s3cr3t" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", [1023, 4 * 1024**3 + 1, -1, 0, True, 1.5e6, "1000000", None])
+def test_max_response_bytes_is_an_int_of_bytes_in_bounds(value: object) -> None:
+    """max_response_bytes: an int from 1 KiB to 4 GiB; anything else a ValidationError naming it."""
+    with pytest.raises(ValidationError, match="max_response_bytes"):
+        check_max_response_bytes(value)
+
+
+def test_max_response_bytes_bounds_are_accepted() -> None:
+    """The bounds themselves are valid."""
+    assert check_max_response_bytes(1024) == 1024
+    assert check_max_response_bytes(4 * 1024**3) == 4 * 1024**3
