@@ -13,6 +13,7 @@ import uvicorn
 
 from ._app import create_app
 from ._cli_checks import COMMAND_LINE_WARNING, bind_error
+from ._connections import GuardedServer
 from ._constants import DEV_API_KEY
 from ._routes import API_PREFIX
 from ._runner import bind_socket, format_url, uvicorn_config
@@ -22,7 +23,7 @@ KEY_LINE = "API key: {api_key}"
 DASHBOARD_LINE = "Dashboard: {url}/local/?token={token}"
 
 
-class _AnnouncingServer(uvicorn.Server):
+class _AnnouncingServer(GuardedServer):
     """uvicorn's server, printing the address once it accepts connections."""
 
     def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
@@ -30,7 +31,7 @@ class _AnnouncingServer(uvicorn.Server):
         self._announce = announce
 
     async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
-        await super().startup(sockets)  # type: ignore[arg-type]
+        await super().startup(sockets)
         if self.started:
             self._announce()
 
