@@ -31,6 +31,7 @@ at `GET /local/` (requests with Approve, Reject and Revoke buttons; users, key v
 ciphertext) over these endpoints:
 `POST /local/access-requests/{id}/approve`, `/reject`, `/revoke`;
 `POST /local/users/{user_id}/rotate-key`; `GET /local/users/{user_id}/keys` (every key version);
+`POST /local/users/{user_id}/apps/{aiConnectorId}/revoke` (all of one app's access to one user);
 `GET /local/access-requests[?status=...]` (memory keys masked);
 `GET /local/access-requests/{id}/memory-key` (one full memory key); `GET /local/health`;
 `GET /local/stats`.

@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from ._app import LocalApp, create_app
+from ._connections import GuardedConfig, GuardedServer
 from ._constants import DASHBOARD_TOKEN_HEADER, DASHBOARD_TOKEN_PARAM, DEFAULT_TOKEN_TTL
 from ._faults import FaultSpec
 from ._routes import API_PREFIX
@@ -43,7 +44,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(128)
+        sock.listen(1024)
         sock.setblocking(False)
     except BaseException:
         sock.close()
@@ -56,9 +57,10 @@ def format_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def uvicorn_config(app: LocalApp, *, log_level: str = "warning") -> uvicorn.Config:
-    """The uvicorn settings for the local server (the app writes its own Date header)."""
-    return uvicorn.Config(
+def uvicorn_config(app: LocalApp, *, log_level: str = "warning") -> GuardedConfig:
+    """The uvicorn settings for the local server (the app writes its own Date header), with
+    the connection cap and read deadline of `_connections.py`."""
+    return GuardedConfig(
         app,
         log_level=log_level,
         access_log=False,
@@ -123,7 +125,7 @@ class LocalServer:
             raise RuntimeError("this LocalServer was already started")
         self._socket = bind_socket(self.host, self._port)
         self._port = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn_config(self.app, log_level=self._log_level))
+        self._server = GuardedServer(uvicorn_config(self.app, log_level=self._log_level))
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},

@@ -14,6 +14,7 @@ import uvicorn
 
 from ._app import create_app
 from ._cli_checks import COMMAND_LINE_WARNING, bind_error
+from ._connections import GuardedServer
 from ._constants import DEV_API_KEY
 from ._routes import API_PREFIX
 from ._runner import bind_socket, format_url, uvicorn_config
@@ -41,7 +42,7 @@ def export_line(base_url: str, api_key: str | None) -> str:
     return line if api_key is not None else f"{line}  # and MEMORAM_API_KEY: one of your keys"
 
 
-class _AnnouncingServer(uvicorn.Server):
+class _AnnouncingServer(GuardedServer):
     """uvicorn's server, printing the address once it accepts connections."""
 
     def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
@@ -49,7 +50,7 @@ class _AnnouncingServer(uvicorn.Server):
         self._announce = announce
 
     async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
-        await super().startup(sockets)  # type: ignore[arg-type]
+        await super().startup(sockets)
         if self.started:
             self._announce()
 
