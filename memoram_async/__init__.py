@@ -11,6 +11,7 @@ async with MemoramClient() as client:  # MEMORAM_API_KEY from the environment
 ```
 """
 
+from ._aiohttp import DefaultAioHttpClient
 from ._client import MemoramClient
 from ._constants import DEFAULT_BASE_URL
 from ._envelope import envelope_key_version, is_envelope
@@ -72,6 +73,7 @@ __all__ = [
     "ConflictError",
     "Credentials",
     "DecryptionError",
+    "DefaultAioHttpClient",
     "EventLoopError",
     "InternalServerError",
     "InvalidKeyError",

@@ -13,6 +13,12 @@ BASE_URL_ENV: Final = "MEMORAM_BASE_URL"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# DefaultAioHttpClient's pool (aiohttp keeps every connection alive up to the limit). Idle
+# connections are dropped after 4 s, before the 5 s after which uvicorn (among other servers)
+# closes them, so a request is not sent on a connection the server is closing.
+AIOHTTP_CONNECTION_LIMITS: Final = httpx.Limits(
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=4.0
+)
 # Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
 MAX_TIMEOUT: Final = 3600.0
 MAX_RETRIES_LIMIT: Final = 20

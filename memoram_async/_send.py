@@ -24,6 +24,7 @@ from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
 from ._errors import APIConnectionError, ClientClosedError, EventLoopError
 from ._operations import CREATE_TOKEN, Operation
 from ._secret import RedactedStr
+from ._tls import shared_ssl_context
 from ._translate import read_error
 from ._validation import is_loopback_host
 
@@ -100,7 +101,11 @@ class Connection:
             )
         client = self._borrowed or self._own
         if client is None:
+            trust_env = self._transport is None and not bypasses_env_proxies(self.base_url)
             client = self._own = httpx.AsyncClient(
+                # One CA bundle load per process, not one per client inside the event loop
+                # (a transport= given brings its own TLS, if any).
+                verify=True if self._transport else shared_ssl_context(trust_env=trust_env),
                 timeout=self._timeout,
                 transport=self._transport,
                 limits=DEFAULT_CONNECTION_LIMITS,
@@ -108,7 +113,7 @@ class Connection:
                 headers={"User-Agent": USER_AGENT},
                 # A transport= given is the one used (proxy variables would replace it for
                 # matching URLs), and plain http to loopback never goes through a proxy.
-                trust_env=self._transport is None and not bypasses_env_proxies(self.base_url),
+                trust_env=trust_env,
             )
         return client
 
