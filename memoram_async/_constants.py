@@ -12,13 +12,16 @@ BASE_URL_ENV: Final = "MEMORAM_BASE_URL"
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES: Final = 2
-DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-# DefaultAioHttpClient's pool (aiohttp keeps every connection alive up to the limit). Idle
-# connections are dropped after 4 s, before the 5 s after which uvicorn (among other servers)
-# closes them, so a request is not sent on a connection the server is closing.
-AIOHTTP_CONNECTION_LIMITS: Final = httpx.Limits(
+# The pools of the SDK's own client and of DefaultAioHttpClient. Every connection may stay
+# alive: httpcore closes each connection that turns idle once its pool holds more than
+# max_keepalive_connections (it counts all of them as idle), so a lower number means a new
+# TCP connection per request under load. Idle connections are dropped after 4 s, before the
+# 5 s after which uvicorn (among other servers) closes them, so a request is not sent on a
+# connection the server is closing.
+DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(
     max_connections=100, max_keepalive_connections=100, keepalive_expiry=4.0
 )
+AIOHTTP_CONNECTION_LIMITS: Final = DEFAULT_CONNECTION_LIMITS
 # Generous bounds that still catch a unit mistake (milliseconds for seconds) or a runaway loop.
 MAX_TIMEOUT: Final = 3600.0
 MAX_RETRIES_LIMIT: Final = 20

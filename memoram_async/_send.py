@@ -23,6 +23,7 @@ from ._auth import FixedToken, TokenManager, authorization
 from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
 from ._errors import APIConnectionError, ClientClosedError, EventLoopError
 from ._operations import CREATE_TOKEN, Operation
+from ._pool import default_transport
 from ._secret import RedactedStr
 from ._tls import shared_ssl_context
 from ._translate import read_error
@@ -107,7 +108,7 @@ class Connection:
                 # (a transport= given brings its own TLS, if any).
                 verify=True if self._transport else shared_ssl_context(trust_env=trust_env),
                 timeout=self._timeout,
-                transport=self._transport,
+                transport=self._transport or default_transport(trust_env=trust_env),
                 limits=DEFAULT_CONNECTION_LIMITS,
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT},

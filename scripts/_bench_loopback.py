@@ -37,6 +37,13 @@ def local_server() -> Iterator[str]:
 
     The process is stopped on the way out whatever happens (errors, Ctrl-C).
     """
+    with local_server_process() as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def local_server_process() -> Iterator[tuple[str, int]]:
+    """Like :func:`local_server`, yielding the base URL and the server's process id."""
     with tempfile.TemporaryDirectory(prefix="memoram-bench-") as scratch:
         out_path = os.path.join(scratch, "stdout")
         with open(out_path, "w", encoding="utf-8") as out, open(os.devnull, "w") as err:
@@ -58,7 +65,7 @@ def local_server() -> Iterator[str]:
                 stdin=subprocess.DEVNULL,
             )
         try:
-            yield _wait_for_url(process, out_path)
+            yield _wait_for_url(process, out_path), process.pid
         finally:
             _stop(process)
 

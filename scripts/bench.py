@@ -37,6 +37,7 @@ from scripts._bench_mock import (
     overhead_section,
     tokens_section,
 )
+from scripts._bench_throughput import throughput_section
 from scripts._bench_util import Section, load_average, machine_facts, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ SECTIONS: dict[str, Callable[..., Section]] = {
     "crypto": crypto_section,
     "tokens": tokens_section,
     "listing": listing_section,
+    "throughput": throughput_section,
 }
 DEFAULT_OUTPUT = ROOT / "BENCHMARKS.md"
 SCRATCH = ROOT / ".bench"
