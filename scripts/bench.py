@@ -104,8 +104,8 @@ def report(
         "## Targets",
         "",
         table(
-            ["target", "goal", "measured (median)", ""],
-            [[t.name, t.goal, t.measured, t.mark] for t in targets],
+            ["target", "goal", "measured (median)", "", "why missed"],
+            [[t.name, t.goal, t.measured, t.mark, t.note] for t in targets],
         ),
         "",
     ]
