@@ -49,7 +49,7 @@ from ._retry import poll_delay
 from ._secret import Secret, conceal
 from ._session import Session
 from ._user import UserMemories
-from ._validation import check_id, check_reason, check_seconds, check_secret_text
+from ._validation import check_id, check_memory_key, check_reason, check_seconds
 
 _DENIED: Final = (AccessRequestStatus.REJECTED, AccessRequestStatus.REVOKED)
 
@@ -92,7 +92,8 @@ class MemoramClient:
         idempotent_creates: Retry creates like reads, for servers that honour the
             ``Idempotency-Key`` header sent with every create (the local server does).
         allow_insecure_http: Allow ``http://`` to a host that is not this machine; the API key,
-            tokens and memory keys then cross the network unencrypted.
+            tokens and memory keys then cross the network unencrypted. Without it, a host name
+            must resolve to loopback only (checked before the first request: ValidationError).
 
     Raises:
         ValidationError: A bad argument, or no API key and no token.
@@ -142,6 +143,7 @@ class MemoramClient:
             http_client=http_client,
             idempotent_creates=idempotent_creates,
             token_retries=settings.max_retries,
+            allow_insecure_http=allow_insecure_http,
         )
 
     def __repr__(self) -> str:
@@ -243,7 +245,7 @@ class MemoramClient:
                 may have been created anyway.
         """
         memory_key = conceal(memory_key)
-        key = check_secret_text(memory_key, "memory_key")
+        key = check_memory_key(memory_key)
         body = api.CreateAccessRequest(
             memory_key=key.reveal_redacted(), reason=check_reason(reason)
         )

@@ -65,6 +65,8 @@ MAX_REENCRYPT_CONCURRENCY: Final = 32
 # filter names at most as many tags as a memory can carry.
 MAX_TAGS: Final = 100
 MAX_TAG_LENGTH: Final = 100
+# A memory key (openapi.yaml: maxLength of every memoryKey a request sends).
+MAX_MEMORY_KEY_LENGTH: Final = 256
 
 LOGGER_NAME: Final = "memoram_async"
 USER_AGENT: Final = "memoram-async"

@@ -20,6 +20,7 @@ from uuid import UUID
 from memoram_api import models as api
 from memoram_api.types import UNSET, Unset
 
+from ._constants import MAX_MEMORY_KEY_LENGTH
 from ._errors import ValidationError
 from ._models import AccessRequest, AccessRequestStatus, Credentials, Memory, Tag
 from ._secret import Secret
@@ -193,6 +194,12 @@ def credentials_from_api(raw: api.AccessCredentials) -> Credentials:
     if user_id is None:
         raise ResponseShapeError(field="user_id", expected="a UUID string", received="null")
     memory_key = _key_text(raw.memory_key, "memory_key")
+    if len(memory_key) > MAX_MEMORY_KEY_LENGTH:
+        raise ResponseShapeError(
+            field="memory_key",
+            expected=f"at most {MAX_MEMORY_KEY_LENGTH} characters",
+            received="a longer string",
+        )
     encryption_key = _key_text(raw.encryption_key, "encryption_key")
     try:
         return Credentials(

@@ -25,12 +25,15 @@
         └── InternalServerError                  5xx
 
 Messages say what to do next and never hold a secret or memory content: they are built from
-status codes, paths, ids and the server's short error text only.
+status codes, paths, ids and the server's short error text only, and whatever the server sent is
+shown printable and bounded (``_printable.py``), ids in quotes.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from ._printable import quoted
 
 OUTCOME_UNKNOWN_HINT = (
     "The request may or may not have been processed by the server; check (for example by "
@@ -89,7 +92,7 @@ class DecryptionError(MemoramError):
     """
 
     def __init__(self, reason: str, *, memory_id: str | None = None) -> None:
-        where = f" of memory {memory_id}" if memory_id else ""
+        where = f" of memory {quoted(memory_id)}" if memory_id else ""
         super().__init__(f"Cannot decrypt the content{where}: {reason}.")
         self.reason = reason
         self.memory_id = memory_id
@@ -141,11 +144,11 @@ class UnknownAccessStatusError(MemoramError):
     """
 
     def __init__(self, request_id: str, status: str) -> None:
-        shown = "".join(c for c in status[:40] if c.isprintable())
         super().__init__(
-            f"Access request {request_id} has the status {shown!r}, which this version of "
-            "memoram-async does not know; it is no longer pending, so wait_for_approval() "
-            "stopped. Read it with get_access_request(), or upgrade memoram-async."
+            f"Access request {request_id} has the status {quoted(status, 40)}, which this "
+            "version of memoram-async does not know; it is no longer pending, so "
+            "wait_for_approval() stopped. Read it with get_access_request(), or upgrade "
+            "memoram-async."
         )
         self.request_id = request_id
         self.status = status

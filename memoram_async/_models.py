@@ -19,7 +19,7 @@ import attrs
 from ._crypto import Keyring
 from ._errors import ValidationError
 from ._secret import Secret, conceal, type_name
-from ._validation import check_secret_text, check_uuid
+from ._validation import check_memory_key, check_secret_text, check_uuid
 
 
 class AccessRequestStatus(enum.StrEnum):
@@ -111,7 +111,7 @@ def _user_id_converter(value: object) -> UUID:
 
 
 def _memory_key_converter(value: object) -> Secret:
-    return check_secret_text(value, "memory_key")
+    return check_memory_key(value)
 
 
 def _encryption_key_converter(value: object) -> Secret:

@@ -8,6 +8,7 @@ from typing import Final
 from ._errors import APIResponseValidationError, DecryptionError
 from ._models import Memory
 from ._operations import LIST_MEMORIES
+from ._printable import quoted
 
 # A page is its items (a Memory, or the DecryptionError of one that could not be read) and the
 # cursor of the next page (None on the last).
@@ -89,7 +90,7 @@ class MemoryIterator:
 
     def _summary(self) -> DecryptionError:
         ids = self.failed_ids
-        named = ", ".join(ids[:_NAMED_IDS]) + (
+        named = ", ".join(quoted(memory_id) for memory_id in ids[:_NAMED_IDS]) + (
             f" and {len(ids) - _NAMED_IDS} more" if len(ids) > _NAMED_IDS else ""
         )
         first = self.failures[0].reason

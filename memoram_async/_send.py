@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import httpx
 from httpx._client import UseClientDefault
@@ -22,12 +21,12 @@ from httpx._client import UseClientDefault
 from ._auth import FixedToken, TokenManager, authorization
 from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
 from ._errors import APIConnectionError, ClientClosedError, EventLoopError
+from ._loopback import HostCheck
 from ._operations import CREATE_TOKEN, Operation
 from ._pool import default_transport
 from ._secret import RedactedStr
 from ._tls import shared_ssl_context
 from ._translate import read_error
-from ._validation import is_loopback_host
 
 # Replaces the client's own auth= for every Memoram request: the bearer token is set here.
 _NO_AUTH: Final = httpx.Auth()
@@ -35,7 +34,12 @@ _NO_AUTH: Final = httpx.Auth()
 
 class ClientFailure(Exception):
     """The httpx client raised something other than an httpx error (internal): an app's event
-    hook, auth or transport failed. The original exception is the ``__cause__``."""
+    hook, auth or transport failed. The original exception is the ``__cause__``; ``request``
+    tells what its text may quote (and must be redacted from)."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__("the httpx client raised")
+        self.request = request
 
 
 class UndocumentedSuccess(Exception):
@@ -44,14 +48,6 @@ class UndocumentedSuccess(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.status_code)
         self.response = response
-
-
-def bypasses_env_proxies(base_url: str) -> bool:
-    """Whether the SDK's own client must ignore proxy environment variables for ``base_url``:
-    plain http to this machine never goes through a proxy (a proxy would see the API key and
-    tokens in clear text); https keeps honouring ``HTTPS_PROXY``."""
-    parts = urlsplit(base_url)
-    return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
 
 
 class Connection:
@@ -68,9 +64,16 @@ class Connection:
         timeout: httpx.Timeout,
         transport: httpx.AsyncBaseTransport | None,
         http_client: httpx.AsyncClient | None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url
         self.closed = False
+        # Plain http to a name: resolved before the first request (loopback only).
+        self.host_check = HostCheck(
+            base_url,
+            allow_insecure_http=allow_insecure_http,
+            decides_proxies=transport is None and http_client is None,
+        )
         self._timeout = timeout
         self._transport = transport
         self._borrowed = http_client
@@ -83,6 +86,12 @@ class Connection:
             if http_client is None or http_client.timeout == timeout
             else timeout
         )
+
+    @property
+    def resolve_within(self) -> float:
+        """Seconds a host name may take to resolve: the connect timeout."""
+        connect = self._timeout.connect  # always set: check_timeout refuses None phases
+        return connect if connect is not None else 5.0
 
     def client(self) -> httpx.AsyncClient:
         """The client to send through, checked for this event loop and the closed state."""
@@ -102,7 +111,7 @@ class Connection:
             )
         client = self._borrowed or self._own
         if client is None:
-            trust_env = self._transport is None and not bypasses_env_proxies(self.base_url)
+            trust_env = self._transport is None and not self.host_check.bypasses_proxies
             client = self._own = httpx.AsyncClient(
                 # One CA bundle load per process, not one per client inside the event loop
                 # (a transport= given brings its own TLS, if any).
@@ -187,6 +196,8 @@ class Attempt:
             httpx.TransportError: No answer.
         """
         connection = self._connection
+        if not connection.host_check.cleared:
+            await connection.host_check.check(connection.resolve_within)
         client = connection.client()
         if client.is_closed:
             raise APIConnectionError(
@@ -231,7 +242,7 @@ class Attempt:
             except httpx.HTTPError:
                 raise
             except Exception as exc:
-                raise ClientFailure(type(exc).__name__) from exc
+                raise ClientFailure(request) from exc
             status = response.status_code
             if status != 401 or replayed or not header or not tokens.refreshable:
                 break

@@ -41,6 +41,7 @@ from ._errors import APIConnectionError, MemoramError
 from ._log import log_attempt, log_retry, logger
 from ._operations import CREATE_TOKEN, Operation
 from ._options import Options
+from ._printable import printable
 from ._retry import is_retryable, may_have_been_processed, parse_retry_after, retry_delay
 from ._secret import Secret
 from ._send import Attempt, ClientFailure, Connection, UndocumentedSuccess
@@ -112,6 +113,7 @@ class Session:
         http_client: httpx.AsyncClient | None,
         idempotent_creates: bool,
         token_retries: int,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url
         # The token call retries freely, as often as the client's own calls may.
@@ -122,7 +124,11 @@ class Session:
             FixedToken(token) if token is not None else TokenManager(self._fetch_token)
         )
         self.connection = Connection(
-            base_url=base_url, timeout=timeout, transport=transport, http_client=http_client
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            http_client=http_client,
+            allow_insecure_http=allow_insecure_http,
         )
         self._api_key = api_key
         # Private seams: tests make retries instant and deterministic through these.
@@ -169,7 +175,9 @@ class Session:
             options: Retries and timeout of this call.
             path: The concrete path for logs and errors (default: the template).
         """
-        path = path or op.path
+        # Shown in messages and log lines only; a server-sent id in it is escaped there (the
+        # bound leaves room for any path with a 255-character id).
+        path = printable(path or op.path, 512)
         connection = self.connection
         attempt = Attempt(
             connection,

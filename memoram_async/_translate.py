@@ -28,6 +28,7 @@ from ._errors import (
     error_class_for_status,
 )
 from ._operations import CREATE_TOKEN, Operation
+from ._printable import quoted
 from ._redact import clean_text, sent_secrets
 from ._shapes import ResponseShapeError
 
@@ -188,7 +189,7 @@ def status_error(
         text += "."
     text += f" {status_hint(op, status, fixed_token=fixed_token)}"
     if answer.request_id:
-        text += f" Request id: {answer.request_id}."
+        text += f" Request id: {quoted(answer.request_id)}."
     common: dict[str, Any] = {
         "method": op.method,
         "path": path,
@@ -236,7 +237,10 @@ def client_failure_error(
 ) -> APIConnectionError:
     """The typed error for an httpx client that raised a non-httpx exception while sending."""
     cause = exc.__cause__ if exc.__cause__ is not None else exc
-    detail = clean_text(str(cause), 120)
+    # The app's exception may quote the request (a hook logging its body): redact what it sent.
+    request = getattr(exc, "request", None)
+    redact = sent_secrets(request) if isinstance(request, httpx.Request) else []
+    detail = clean_text(str(cause), 120, redact)
     kind = type(cause).__name__ + (f": {detail}" if detail else "")
     return APIConnectionError(
         f"{op.method} {path} failed inside the httpx client ({kind}); check the event hooks, "

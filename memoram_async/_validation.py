@@ -6,7 +6,6 @@ that names the argument and never repeats a secret or memory content.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ import httpx
 
 from ._constants import (
     API_KEY_ENV,
+    MAX_MEMORY_KEY_LENGTH,
     MAX_PAGE_SIZE,
     MAX_RETRIES_LIMIT,
     MAX_TAG_LENGTH,
@@ -26,14 +26,13 @@ from ._constants import (
     REASON_MAX_LENGTH,
 )
 from ._errors import ValidationError
+from ._loopback import literal_verdict
 from ._secret import Secret, conceal, type_name
 
 # Compiled once: ids and keys are checked on every call.
 _SPACE: Final = re.compile(r"\s")
 _SLASH_OR_SPACE: Final = re.compile(r"[\s/]")
 _DOT_SEGMENTS: Final = frozenset({".", ".."})
-
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 
 def _type_name(value: object) -> str:
@@ -118,6 +117,21 @@ def check_secret_text(value: object, name: str) -> Secret:
     if not text.isprintable() or _SPACE.search(text):
         raise ValidationError(f"{name} must not contain whitespace or control characters")
     return value if isinstance(value, Secret) else Secret(text)
+
+
+def check_memory_key(value: object, name: str = "memory_key") -> Secret:
+    """A memory key: secret text of at most 256 characters (the API's bound), as a Secret.
+
+    Callers pass ``value`` through :func:`conceal` first, as for :func:`check_secret_text`.
+    """
+    key = check_secret_text(value, name)
+    length = len(key.reveal_redacted())
+    if length > MAX_MEMORY_KEY_LENGTH:
+        raise ValidationError(
+            f"{name} is too long ({length} characters, at most {MAX_MEMORY_KEY_LENGTH}); "
+            "check that the whole memory key, and nothing else, was passed"
+        )
+    return key
 
 
 def check_api_key(value: object) -> Secret:
@@ -260,22 +274,13 @@ def check_max_retries(value: object) -> int:
     return value
 
 
-def is_loopback_host(host: str) -> bool:
-    """Whether a URL host names this machine (localhost, 127.0.0.0/8, ::1)."""
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(value: object, *, allow_insecure_http: bool) -> str:
     """An absolute http(s) URL without query or fragment, returned without a trailing slash.
 
     ``http://`` is accepted for loopback hosts only, unless ``allow_insecure_http`` is set:
-    the API key, tokens and memory keys would cross the network in clear text.
+    the API key, tokens and memory keys would cross the network in clear text. An IP literal is
+    decided here; a name other than ``localhost`` before the first request, by the addresses it
+    resolves to (``_loopback.py``).
     """
     if not isinstance(value, str):
         raise ValidationError(f"base_url must be a str, not {_type_name(value)}")
@@ -291,7 +296,7 @@ def check_base_url(value: object, *, allow_insecure_http: bool) -> str:
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ValidationError("base_url must not contain a query, a fragment or credentials")
-    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(host):
+    if parts.scheme == "http" and not allow_insecure_http and literal_verdict(host) is False:
         raise ValidationError(
             f"base_url uses plain http:// to {host}, which would send the API key and tokens "
             "unencrypted; use https://, or pass allow_insecure_http=True if you accept the risk"

@@ -9,7 +9,7 @@ from typing import Any
 
 from ._database import Database
 from ._errors import Conflict, Forbidden, NotFound
-from ._overview import UserOverview, users_overview
+from ._overview import Dashboard, dashboard
 from ._schema import (
     ENCRYPTION_KEY_BYTES,
     TRANSITIONS,
@@ -147,7 +147,11 @@ class AccessStore(Database):
             }
 
     def decide(self, request_id: str, decision: Decision) -> dict[str, Any]:
-        """The user's side: approve or reject a pending request, revoke an approved one."""
+        """The user's side: approve or reject a pending request, revoke an approved one.
+
+        A revocation's answer also lists `still_approved`: the app's other approved requests
+        for the same user, through which it keeps reading and writing that user's memories.
+        """
         source, target = TRANSITIONS[decision]
         with self._tx() as conn:
             row = self._access_row(conn, request_id)
@@ -157,7 +161,31 @@ class AccessStore(Database):
                 "UPDATE access_requests SET status = ?, updated_at = ? WHERE id = ?",
                 (target, now_iso(), request_id),
             )
-            return access_view(self._access_row(conn, request_id), dashboard=True)
+            view = access_view(self._access_row(conn, request_id), dashboard=True)
+            if decision == "revoke":
+                view["still_approved"] = self._approved_ids(conn, row["user_id"], row["connector"])
+            return view
+
+    @staticmethod
+    def _approved_ids(conn: sqlite3.Connection, user_id: str, connector: str) -> list[str]:
+        rows = conn.execute(
+            "SELECT id FROM access_requests WHERE user_id = ? AND connector = ?"
+            " AND status = 'approved' ORDER BY seq",
+            (user_id, connector),
+        ).fetchall()
+        return [row["id"] for row in rows]
+
+    def revoke_app(self, user_id: str, connector: str) -> dict[str, Any]:
+        """Revoke every approved request of one app for one user: all of its access ends."""
+        with self._tx() as conn:
+            self._require_user(conn, user_id)
+            revoked = self._approved_ids(conn, user_id, connector)
+            conn.execute(
+                "UPDATE access_requests SET status = 'revoked', updated_at = ?"
+                " WHERE user_id = ? AND connector = ? AND status = 'approved'",
+                (now_iso(), user_id, connector),
+            )
+            return {"user_id": user_id, "aiConnectorId": connector, "revoked": revoked}
 
     def memory_key(self, request_id: str) -> dict[str, Any]:
         """The full memory key of one access request (the dashboard's explicit reveal)."""
@@ -174,7 +202,7 @@ class AccessStore(Database):
             ).fetchall()
             return [access_view(row, dashboard=True) for row in rows]
 
-    def users_overview(self) -> list[UserOverview]:
-        """Every user with counts, key versions and ciphertext previews (the dashboard's view)."""
+    def dashboard(self, requests_page: int = 1, users_page: int = 1) -> Dashboard:
+        """One page of requests and one of users, as the dashboard shows them."""
         with self._tx() as conn:
-            return users_overview(conn)
+            return dashboard(conn, requests_page, users_page)

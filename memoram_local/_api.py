@@ -19,6 +19,7 @@ from ._validation import (
     MAX_BODY_BYTES,
     MAX_TAG_LENGTH,
     MAX_TAGS,
+    MEMORY_KEY_MAX_LENGTH,
     REASON_MAX_LENGTH,
     idempotency_key,
     optional_int,
@@ -118,7 +119,7 @@ async def access_requests(request: Request) -> Response:
         return JSONResponse({"items": items, "total": len(items)})
     body = await _body(request)
     idempotency = _idempotency(request, body)
-    memory_key = required_str(body, "memoryKey")
+    memory_key = required_str(body, "memoryKey", max_length=MEMORY_KEY_MAX_LENGTH)
     reason = required_str(body, "reason", max_length=REASON_MAX_LENGTH)
     view, replayed = await _run(
         ctx.store.create_access_request,
@@ -183,7 +184,7 @@ async def memory_blobs(request: Request) -> Response:
     body = await _body(request)
     idempotency = _idempotency(request, body)
     user_id = required_uuid(body, "user_id")
-    memory_key = required_str(body, "memoryKey")
+    memory_key = required_str(body, "memoryKey", max_length=MEMORY_KEY_MAX_LENGTH)
     fields = _memory_fields(body, content_required=True)
     tags = optional_str_list(body, "tags", max_items=MAX_TAGS, max_length=MAX_TAG_LENGTH) or []
     view, replayed = await _run(
@@ -206,7 +207,7 @@ async def memory_blob(request: Request) -> Response:
     if request.method == "PATCH":
         body = await _body(request)
         user_id = required_uuid(body, "user_id")
-        memory_key = required_str(body, "memoryKey")
+        memory_key = required_str(body, "memoryKey", max_length=MEMORY_KEY_MAX_LENGTH)
         changes = _memory_fields(body, content_required=False)
         tags = optional_str_list(body, "tags", max_items=MAX_TAGS, max_length=MAX_TAG_LENGTH)
         view = await _run(

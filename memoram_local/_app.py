@@ -21,10 +21,11 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ._auth import TokenAuthority
 from ._config import LocalConfig, ServerContext
-from ._constants import DASHBOARD_TOKEN_COOKIE, DEFAULT_TOKEN_TTL
-from ._errors import STATUS_CODES, ApiError, error_response
+from ._constants import DEFAULT_TOKEN_TTL
+from ._dashboard import locked_page
+from ._errors import STATUS_CODES, ApiError, Unauthorized, error_response
 from ._faults import FaultInjector, FaultSpec
-from ._guard import dashboard_refusal, host_refusal, presented_token
+from ._guard import dashboard_refusal, host_refusal
 from ._routes import API_PREFIX, LOCAL_PREFIX, build_routes, route_template
 from ._stats import ServerStats
 from ._store import Store
@@ -118,16 +119,30 @@ class LocalApp(Starlette):
     ) -> None:
         self.close()
 
+    def _refusal(self, scope: Scope) -> ApiError | None:
+        """What the guards refuse this request with (any scope type but lifespan), or None."""
+        config = self.context.config
+        refusal = host_refusal(scope, config.allowed_hosts)
+        path = scope["path"]
+        if refusal is None and (path == LOCAL_PREFIX or path.startswith(LOCAL_PREFIX + "/")):
+            refusal = dashboard_refusal(scope, config.dashboard_token)
+        return refusal
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await super().__call__(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            # No route speaks websocket, but a handshake passes the same guards as HTTP.
+            refusal = self._refusal(scope)
+            if refusal is None:
+                await super().__call__(scope, receive, send)
+            else:
+                await _deny_websocket(scope, receive, send, refusal)
             return
         stats = self.context.stats
         stats.record_request(scope["method"], route_template(self.routes, scope["path"]))
         request_id = "req_" + secrets.token_hex(12)
-        config = self.context.config
-        dashboard = scope["path"] == LOCAL_PREFIX or scope["path"].startswith(LOCAL_PREFIX + "/")
-        remember_token = dashboard and presented_token(scope)[1]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -135,17 +150,12 @@ class LocalApp(Starlette):
                 headers["x-request-id"] = request_id
                 if "date" not in headers:
                     headers["date"] = formatdate(usegmt=True)
-                if remember_token and message["status"] < 400:
-                    # The page's own fetches then carry the token without putting it in URLs.
-                    headers.append("set-cookie", _token_cookie(config.dashboard_token))
                 stats.record_status(message["status"])
             await send(message)
 
-        refusal = host_refusal(scope, config.allowed_hosts)
-        if refusal is None and dashboard:
-            refusal = dashboard_refusal(scope, config.dashboard_token)
+        refusal = self._refusal(scope)
         if refusal is not None:
-            await refusal.response()(scope, receive, send_with_headers)
+            await _refusal_response(scope, refusal)(scope, receive, send_with_headers)
             return
         injector = self.context.injector
         if injector.spec.enabled and scope["path"].startswith(API_PREFIX + "/"):
@@ -191,11 +201,28 @@ class LocalApp(Starlette):
             await response(scope, receive, send)
 
 
-def _token_cookie(token: str) -> str:
-    return (
-        f"{DASHBOARD_TOKEN_COOKIE}={token}; Path={LOCAL_PREFIX}; HttpOnly; SameSite=Strict;"
-        " Max-Age=86400"
-    )
+def _refusal_response(scope: Scope, refusal: ApiError) -> Response:
+    """The refusal's JSON `Error`; for a browser opening the page without its token, the page
+    without data (its script may hold the token; see `locked_page`)."""
+    if (
+        isinstance(refusal, Unauthorized)
+        and scope["method"] == "GET"
+        and scope["path"] == LOCAL_PREFIX + "/"
+    ):
+        return locked_page()
+    return refusal.response()
+
+
+async def _deny_websocket(scope: Scope, receive: Receive, send: Send, refusal: ApiError) -> None:
+    """Refuse a websocket handshake: the HTTP error where the server can send one, else a
+    policy-violation close (1008); never an accept."""
+    if scope["type"] != "websocket":
+        raise RuntimeError(f"the local server does not serve {scope['type']!r} connections")
+    await receive()  # websocket.connect
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await refusal.response()(scope, receive, send)
+    else:
+        await send({"type": "websocket.close", "code": 1008, "reason": ""})
 
 
 def _answer_late(send: Send, seconds: float) -> Send:

@@ -21,6 +21,7 @@ from ._cli_checks import (
     check_db,
     check_env_not_empty,
     check_faults,
+    check_host,
     check_not_empty,
     read_lines,
 )
@@ -31,7 +32,6 @@ from ._constants import (
     DEFAULT_TOKEN_TTL,
     SECRET_ENV,
 )
-from ._hosts import is_loopback_name
 
 # Import names of the `[local]` extra's packages, with the distribution each comes from.
 REQUIRED_MODULES: Final = (
@@ -208,11 +208,6 @@ def _check(args: argparse.Namespace) -> None:
     """Every check that needs no server dependency; raises UsageError."""
     if not args.host.strip():
         raise UsageError("--host is empty; give an interface such as 127.0.0.1 (the default)")
-    if not is_loopback_name(args.host) and not args.allow_remote:
-        raise UsageError(
-            f"--host {args.host} is not a loopback address; the local server is a development"
-            " tool with a public development key. Pass --allow-remote to serve it anyway."
-        )
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535 (0 picks a free port)")
     if args.token_ttl < 1:
@@ -221,6 +216,8 @@ def _check(args: argparse.Namespace) -> None:
         check_allowed_host(name)
     check_faults(args.faults)
     check_db(args.db)
+    # Last: it may ask the resolver, which the cheaper mistakes above need not wait for.
+    args.bind_host = check_host(args.host, allow_remote=args.allow_remote)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,11 +8,12 @@ and exits with status 2, never with a traceback.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from ._faults import FaultSpec
 
@@ -152,3 +153,42 @@ def bind_error(host: str, port: int, exc: OSError) -> str:
     if isinstance(exc, socket.gaierror):
         return f"{where}: {host} is not a known host name or address; use --host 127.0.0.1"
     return f"{where}: {_reason(exc)}; choose another --host or --port (--port 0 picks a free one)"
+
+
+Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+"""`socket.getaddrinfo`'s shape: what `check_host` resolves with (a stub in tests)."""
+
+
+def _is_loopback_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def check_host(host: str, *, allow_remote: bool, resolve: Resolver | None = None) -> str:
+    """The address to bind for `--host`: decided by what the name resolves to, never by the name.
+
+    `localhost`, `NAME.localhost` and `localhost.` are names like any other: the resolver may send
+    them anywhere (to DNS, to a real interface). Every address must be loopback, or
+    `--allow-remote` given; the server then binds the first address itself, so that what was
+    checked is what listens.
+    """
+    if allow_remote:
+        return host
+    bare = host.strip().strip("[]")
+    try:
+        infos = (resolve or socket.getaddrinfo)(bare, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise UsageError(
+            f"--host {host} is not a known host name or address; use --host 127.0.0.1"
+        ) from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    remote = [address for address in addresses if not _is_loopback_address(address)]
+    if not addresses or remote:
+        where = f" (it resolves to {', '.join(remote)})" if remote else ""
+        raise UsageError(
+            f"--host {host} is not a loopback address{where}; the local server is a development"
+            " tool with a public development key. Pass --allow-remote to serve it anyway."
+        )
+    return addresses[0]

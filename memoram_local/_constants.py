@@ -14,6 +14,8 @@ SECRET_ENV: Final = "MEMORAM_LOCAL_SECRET"
 DASHBOARD_TOKEN_ENV: Final = "MEMORAM_LOCAL_DASHBOARD_TOKEN"
 DEFAULT_TOKEN_TTL: Final = 3600
 MIN_DASHBOARD_TOKEN_LENGTH: Final = 16
+"""The shortest dashboard token or JWT signing secret accepted."""
+MIN_SECRET_BITS: Final = 64
+"""The least estimated entropy (bits) of a configured dashboard token or signing secret."""
 DASHBOARD_TOKEN_HEADER: Final = "X-Memoram-Local-Token"
 DASHBOARD_TOKEN_PARAM: Final = "token"
-DASHBOARD_TOKEN_COOKIE: Final = "memoram_local_token"

@@ -8,19 +8,26 @@ dashboard token. Memory keys are masked in listings; one full key is returned on
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ._api import _run, context
-from ._dashboard_page import render_page, render_tables
+from ._dashboard_page import (
+    REQUESTS_PAGE_PARAM,
+    USERS_PAGE_PARAM,
+    render_locked_page,
+    render_page,
+    render_tables,
+)
 from ._errors import BadRequest
-from ._overview import UserOverview
+from ._overview import Dashboard
 from ._schema import Decision
 from ._validation import parse_uuid
 
 _STATUSES = ("pending", "approved", "rejected", "revoked")
+_MAX_PAGE = 1_000_000
 # The page runs only its own nonce-tagged script and this server's stylesheet, and talks only to
 # this server.
 _CSP = (
@@ -60,6 +67,14 @@ async def list_requests(request: Request) -> Response:
     return JSONResponse({"items": items, "total": len(items)})
 
 
+async def revoke_app(request: Request) -> Response:
+    """POST /local/users/{user_id}/apps/{aiConnectorId}/revoke: end all of one app's access to
+    one user (every approved request of that app for that user)."""
+    user_id = parse_uuid(request.path_params["user_id"], "user_id")
+    connector = request.path_params["aiConnectorId"]
+    return JSONResponse(await _run(context(request).store.revoke_app, user_id, connector))
+
+
 async def memory_key(request: Request) -> Response:
     """GET /local/access-requests/{requestId}/memory-key: one request's full memory key."""
     view = await _run(context(request).store.memory_key, request.path_params["requestId"])
@@ -94,13 +109,20 @@ async def stats(request: Request) -> Response:
     return JSONResponse(snapshot)
 
 
-async def _views(request: Request) -> tuple[list[dict[str, Any]], list[UserOverview]]:
-    store = context(request).store
-    return await _run(store.all_access_requests), await _run(store.users_overview)
+def _page_number(request: Request, name: str) -> int:
+    raw = request.query_params.get(name, "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= _MAX_PAGE:
+        raise BadRequest(f"`{name}` must be a page number from 1 to {_MAX_PAGE}.")
+    return int(raw)
 
 
-def _html(body: str, *, nonce: str | None = None) -> Response:
-    response = HTMLResponse(body)
+async def _dashboard(request: Request) -> Dashboard:
+    pages = (_page_number(request, REQUESTS_PAGE_PARAM), _page_number(request, USERS_PAGE_PARAM))
+    return await _run(context(request).store.dashboard, *pages)
+
+
+def _html(body: str, *, nonce: str | None = None, status_code: int = 200) -> Response:
+    response = HTMLResponse(body, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -113,10 +135,17 @@ def _html(body: str, *, nonce: str | None = None) -> Response:
 async def page(request: Request) -> Response:
     """GET /local/: the dashboard page (requests with their buttons, users, ciphertext)."""
     nonce = secrets.token_urlsafe(16)
-    requests, users = await _views(request)
-    return _html(render_page(requests, users, nonce=nonce), nonce=nonce)
+    data = await _dashboard(request)
+    # Rendering a page takes milliseconds of CPU: in a worker thread, the loop keeps answering.
+    return _html(await run_in_threadpool(render_page, data, nonce=nonce), nonce=nonce)
+
+
+def locked_page() -> Response:
+    """The page's 401: no data, only the script that loads it with the token its tab kept."""
+    nonce = secrets.token_urlsafe(16)
+    return _html(render_locked_page(nonce=nonce), nonce=nonce, status_code=401)
 
 
 async def tables(request: Request) -> Response:
     """GET /local/tables: the page's tables alone, which its script reloads."""
-    return _html(render_tables(*await _views(request)))
+    return _html(await run_in_threadpool(render_tables, await _dashboard(request)))

@@ -8,8 +8,11 @@ refused here (docs/threat-model.md):
   requests carry the hostile name in `Host`, so every route (API and `/local`) serves only
   loopback host names, plus the names the server was started with (`--allow-host`).
 - Another local process or user: `/local` approves requests and returns encryption keys, so
-  each request must carry the dashboard token (query `token`, header `X-Memoram-Local-Token`,
-  or the cookie the page sets), compared in constant time.
+  each request must carry the dashboard token (header `X-Memoram-Local-Token`, or query
+  `token` in the printed URL), compared in constant time. No cookie carries it: browsers send a
+  cookie of 127.0.0.1 to every port of that address, so any other local listener the
+  developer's browser visits would receive it. The page keeps the token in its tab's
+  `sessionStorage`, which is per origin (port included), and sends the header itself.
 - Cross-site request forgery: a page POSTs to `http://127.0.0.1:PORT/local/...` blind. Browsers
   mark such requests with `Origin` and `Sec-Fetch-Site`; a state change from another origin is
   refused. Scripts, tests and the SDK send neither header and are not affected.
@@ -19,14 +22,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Set
-from http.cookies import CookieError, SimpleCookie
 from typing import Final
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from ._constants import DASHBOARD_TOKEN_COOKIE, DASHBOARD_TOKEN_HEADER, DASHBOARD_TOKEN_PARAM
+from ._constants import DASHBOARD_TOKEN_HEADER, DASHBOARD_TOKEN_PARAM
 from ._errors import ApiError, Forbidden, MisdirectedRequest, Unauthorized
 from ._hosts import hostname_of, is_loopback_name
 
@@ -54,22 +56,15 @@ def host_refusal(scope: Scope, allowed_hosts: Set[str]) -> ApiError | None:
     )
 
 
-def presented_token(scope: Scope) -> tuple[str | None, bool]:
-    """The dashboard token a request carries, and whether it came in the query string."""
-    headers = Headers(scope=scope)
-    if (value := headers.get(DASHBOARD_TOKEN_HEADER)) is not None:
-        return value, False
-    query = scope.get("query_string", b"").decode("latin-1")
-    for name, value in parse_qsl(query, keep_blank_values=True):
+def presented_token(scope: Scope) -> str | None:
+    """The dashboard token a request carries: its header, else its `token` query parameter."""
+    if (value := Headers(scope=scope).get(DASHBOARD_TOKEN_HEADER)) is not None:
+        return value
+    query: bytes = scope.get("query_string", b"")
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         if name == DASHBOARD_TOKEN_PARAM:
-            return value, True
-    cookie = SimpleCookie()
-    try:
-        cookie.load(headers.get("cookie", ""))
-    except CookieError:  # a malformed Cookie header carries no token
-        return None, False
-    morsel = cookie.get(DASHBOARD_TOKEN_COOKIE)
-    return (morsel.value if morsel is not None else None), False
+            return value
+    return None
 
 
 def token_matches(presented: str | None, expected: str) -> bool:
@@ -84,14 +79,13 @@ def token_matches(presented: str | None, expected: str) -> bool:
 def dashboard_refusal(scope: Scope, token: str) -> ApiError | None:
     """The error for a `/local` request that must be refused, or None when it may proceed."""
     headers = Headers(scope=scope)
-    if not (scope["path"].startswith(STATIC_PREFIX) or scope["path"] in _OPEN_PATHS):
-        presented, _ = presented_token(scope)
-        if not token_matches(presented, token):
-            return Unauthorized(
-                "The local dashboard needs its token: open the Dashboard URL the server printed"
-                f" at startup (/local/?{DASHBOARD_TOKEN_PARAM}=...), or send the"
-                f" {DASHBOARD_TOKEN_HEADER} header (LocalServer.dashboard_token)."
-            )
+    open_path = scope["path"].startswith(STATIC_PREFIX) or scope["path"] in _OPEN_PATHS
+    if not open_path and not token_matches(presented_token(scope), token):
+        return Unauthorized(
+            "The local dashboard needs its token: open the Dashboard URL the server printed"
+            f" at startup (/local/?{DASHBOARD_TOKEN_PARAM}=...), or send the"
+            f" {DASHBOARD_TOKEN_HEADER} header (LocalServer.dashboard_token)."
+        )
     if scope["method"] in _SAFE_METHODS:
         return None
     if headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}:

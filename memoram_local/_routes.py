@@ -52,6 +52,7 @@ def build_routes() -> list[BaseRoute]:
         _route("/access-requests/{requestId}/revoke", _dashboard.revoke, ["POST"]),
         _route("/users/{user_id}/rotate-key", _dashboard.rotate_key, ["POST"]),
         _route("/users/{user_id}/keys", _dashboard.user_keys, ["GET"]),
+        _route("/users/{user_id}/apps/{aiConnectorId}/revoke", _dashboard.revoke_app, ["POST"]),
         _route("/health", _dashboard.health, ["GET"]),
         _route("/stats", _dashboard.stats, ["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIRECTORY), name="static"),

@@ -246,8 +246,15 @@ class LocalServer:
         return self._send(_decide("reject", request_id))
 
     def revoke(self, request_id: str) -> dict[str, Any]:
-        """Revoke an approved access request."""
+        """Revoke an approved access request. The answer's `still_approved` lists the app's
+        other approved requests for the same user: through them it keeps its access
+        (`revoke_app` ends all of it)."""
         return self._send(_decide("revoke", request_id))
+
+    def revoke_app(self, user_id: str, app: str) -> list[str]:
+        """End all of one app's access to one user (the app's `aiConnectorId`); returns the ids
+        of the approved requests it revoked."""
+        return self._send(_revoke_app(user_id, app))
 
     def rotate_key(self, user_id: str) -> int:
         """Give the user a new encryption key; returns its key_version."""
@@ -277,6 +284,10 @@ class LocalServer:
     async def arevoke(self, request_id: str) -> dict[str, Any]:
         """`revoke`, without blocking the event loop."""
         return await self._asend(_decide("revoke", request_id))
+
+    async def arevoke_app(self, user_id: str, app: str) -> list[str]:
+        """`revoke_app`, without blocking the event loop."""
+        return await self._asend(_revoke_app(user_id, app))
 
     async def arotate_key(self, user_id: str) -> int:
         """`rotate_key`, without blocking the event loop."""
@@ -310,6 +321,14 @@ class _Call(Generic[_T]):
 
 def _decide(decision: str, request_id: str) -> _Call[dict[str, Any]]:
     return _Call("POST", f"/local/access-requests/{_segment(request_id)}/{decision}", dict)
+
+
+def _revoke_app(user_id: str, app: str) -> _Call[list[str]]:
+    return _Call(
+        "POST",
+        f"/local/users/{_segment(user_id)}/apps/{_segment(app)}/revoke",
+        lambda body: [str(request_id) for request_id in body["revoked"]],
+    )
 
 
 def _rotate_key(user_id: str) -> _Call[int]:

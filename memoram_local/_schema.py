@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS access_requests (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS access_by_connector ON access_requests (connector, user_id, status);
+CREATE INDEX IF NOT EXISTS access_by_user ON access_requests (user_id, seq);
 CREATE TABLE IF NOT EXISTS memories (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,

@@ -60,14 +60,16 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except (sqlite3.Error, OSError) as exc:
         reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
         return _fail(parser, f"--db {args.db} cannot be used: {reason}; choose another path")
+    # The address the loopback check resolved --host to, not the name again.
+    host = getattr(args, "bind_host", args.host)
     try:
-        sock = bind_socket(args.host, args.port)
+        sock = bind_socket(host, args.port)
     except OSError as exc:
         app.close()
-        return _fail(parser, bind_error(args.host, args.port, exc))
+        return _fail(parser, bind_error(host, args.port, exc))
     for option in getattr(args, "command_line_secrets", ()):
         print(COMMAND_LINE_WARNING.format(option=option), file=sys.stderr)
-    url = format_url(args.host, sock.getsockname()[1])
+    url = format_url(host, sock.getsockname()[1])
 
     def announce() -> None:
         print(URL_LINE.format(base_url=url + API_PREFIX), flush=True)

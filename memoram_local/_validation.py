@@ -19,6 +19,9 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_TAGS = 100
 MAX_TAG_LENGTH = 100
 REASON_MAX_LENGTH = 255
+# A memory key is stored with every access request and echoed in every listing: a bound keeps a
+# listing of many requests small (openapi.yaml declares the same maxLength).
+MEMORY_KEY_MAX_LENGTH = 256
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 10
 

@@ -8,15 +8,15 @@ Scenarios (each is also a test in tests/scenarios/, run small there; the code is
 
 1. faulty network: 2,000 creates at concurrency 50 through injected 500/503, 429, dropped
    connections (half after the commit) and answers slower than the client timeout; with the
-   default settings and with ``idempotent_creates=True`` (tests/scenarios/chaos/network.py);
-2. token churn: 2 s tokens, 20 s of calls at concurrency 50 (tests/scenarios/chaos/network.py);
+   default settings and with ``idempotent_creates=True`` (tests/support/chaos/network.py);
+2. token churn: 2 s tokens, 20 s of calls at concurrency 50 (tests/support/chaos/network.py);
 3. hostile responses: hypothesis-generated broken answers for all 14 operations
-   (tests/scenarios/chaos/hostile.py);
-4. bad input: every public method refused before any I/O (tests/scenarios/chaos/bad_input.py);
+   (tests/support/chaos/hostile.py);
+4. bad input: every public method refused before any I/O (tests/support/chaos/bad_input.py);
 5. secrets: no key, token, memory key or content in any log, repr or error
-   (tests/scenarios/chaos/secret_leaks.py);
+   (tests/support/chaos/secret_leaks.py);
 6. durability: SIGKILL and restart of the server process under concurrent writers
-   (tests/scenarios/chaos/durability.py).
+   (tests/support/chaos/durability.py).
 
 Everything runs on loopback. The exit status is 1 when any scenario lost, duplicated or leaked
 something, ended a call in an untyped exception, or broke another of its promises. What the
@@ -36,17 +36,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.scenarios.chaos.bad_input import run_bad_input
-from tests.scenarios.chaos.common import ScenarioResult, format_table
-from tests.scenarios.chaos.durability import run_durability
-from tests.scenarios.chaos.hostile import run_hostile
-from tests.scenarios.chaos.network import (
+from tests.support.chaos.bad_input import run_bad_input
+from tests.support.chaos.common import ScenarioResult, format_table
+from tests.support.chaos.durability import run_durability
+from tests.support.chaos.hostile import run_hostile
+from tests.support.chaos.network import (
     IDEMPOTENT_MAX_RETRIES,
     fault_mix,
     run_faulty_network,
     run_token_churn,
 )
-from tests.scenarios.chaos.secret_leaks import run_secrets
+from tests.support.chaos.secret_leaks import run_secrets
 
 FULL = {
     "calls": 2000,

@@ -5,9 +5,11 @@
 - ``emulator/``: the local server's own tests (``make test-emulator``).
 - ``sdk_local/``: the SDK and its pytest plugin against the local server over loopback
   (``make test-sdk-local``).
-- ``scenarios/``: the chaos scenarios and the fake API, run at small size (``make test-scenarios``).
+- ``scenarios/``: the chaos scenarios, run at small size (``make test-scenarios``).
 - ``e2e/``: examples, README, release, browser, benchmark smoke (``make test-e2e``).
 
-``make test`` runs them all with branch coverage of ``memoram_async``. ``typing/`` is type-checked
-as a user's code, and ``vectors/`` holds the encryption known-answer vectors.
+``support/`` holds what every tier may import (the fake API, the chaos scenarios, shared
+tables); no tier imports another tier's modules. ``make test`` runs them all with branch
+coverage of ``memoram_async``. ``typing/`` is type-checked as a user's code, and ``vectors/``
+holds the encryption known-answer vectors.
 """

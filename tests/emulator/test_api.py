@@ -138,7 +138,7 @@ def test_token_lives_its_whole_lifetime(
 
 async def test_token_from_another_secret_is_401(flow: LocalFlow) -> None:
     """Tokens signed by another server (another secret) are refused."""
-    with create_app(secret="other") as other:
+    with create_app(secret="another-servers-signing-secret") as other:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other)) as client:
             foreign = await LocalFlow(client, LOCAL_ORIGIN).token()
     response = await flow.client.get(

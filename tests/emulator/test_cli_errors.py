@@ -120,6 +120,12 @@ CASES = {
         env={"MEMORAM_LOCAL_DASHBOARD_TOKEN": ""},
     ),
     "short dashboard token": Case(["--dashboard-token", "short"], "at least"),
+    "predictable dashboard token": Case(
+        ["--dashboard-token", "passwordpassword"], "the dashboard token is too predictable"
+    ),
+    "predictable secret": Case(
+        [], "the secret is too predictable", env={"MEMORAM_LOCAL_SECRET": "x" * 40}
+    ),
     "port in use": Case(
         ["--port", "{port}"], "the port is in use; stop what uses it or pass --port 0"
     ),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 import pytest
 
-from memoram_local import LocalApp
+from memoram_local import LocalApp, _dashboard
+from memoram_local._overview import PAGE_SIZE, REQUESTS_PER_USER
 from tests.emulator.flow import LOCAL_ORIGIN, LocalFlow
 
 PAGE = LOCAL_ORIGIN + "/local/"
@@ -241,7 +244,7 @@ async def test_users_show_counts_key_versions_and_ciphertext(
     assert page.buttons()[f"Rotate the encryption key of user {grant.user_id}"] == (
         f"/local/users/{grant.user_id}/rotate-key"
     )
-    assert "never sees plaintext" in (await flow.client.get(PAGE)).text
+    assert "whoever runs it can\n read content" in (await flow.client.get(PAGE)).text
 
 
 async def test_rotate_button_path_rotates(flow: LocalFlow) -> None:
@@ -271,3 +274,144 @@ async def test_local_without_slash_leads_to_the_page(flow: LocalFlow) -> None:
     assert response.headers["location"].endswith("/local/")
     followed = await flow.client.get(LOCAL_ORIGIN + "/local", follow_redirects=True)
     assert "<title>Memoram local dashboard</title>" in followed.text
+
+
+def seed_requests(app: LocalApp, count: int, *, same_user: bool = False) -> list[str]:
+    """`count` pending requests straight into the store (one user each, or all one user's)."""
+    ids = []
+    for number in range(count):
+        key = "mk_paging_user_0000" if same_user else f"mk_paging_user_{number:04d}"
+        view, _ = app.store.create_access_request("app", key, f"reason {number}")
+        ids.append(view["id"])
+    return ids
+
+
+def table_rows(markup: str, prefix: str) -> list[str]:
+    """The ids of the rows of one table (`request-` or `user-`), in order."""
+    return [key for key in parse(markup).rows if key.startswith(prefix)]
+
+
+async def test_each_table_shows_one_page_with_links(flow: LocalFlow, local_app: LocalApp) -> None:
+    """120 requests of 120 users: 50 rows per table, page links that keep the other table's page,
+    and the last page holds the rest."""
+    ids = seed_requests(local_app, 2 * PAGE_SIZE + 20)
+    first = (await flow.client.get(TABLES)).text
+    assert table_rows(first, "request-") == [f"request-{i}" for i in ids[::-1][:PAGE_SIZE]]
+    assert len(table_rows(first, "user-")) == PAGE_SIZE
+    assert "Access requests 1\N{EN DASH}50 of 120, page 1 of 3" in " ".join(first.split())
+    links = {a["aria-label"]: a["href"] for tag, a in parse(first).tags if "data-page-link" in a}
+    assert links == {
+        "Next page of access requests": "?page=2",
+        "Last page of access requests": "?page=3",
+        "Next page of users": "?users_page=2",
+        "Last page of users": "?users_page=3",
+    }
+    last = (await flow.client.get(TABLES, params={"page": 3, "users_page": 2})).text
+    assert table_rows(last, "request-") == [f"request-{i}" for i in ids[::-1][2 * PAGE_SIZE :]]
+    links = {a["aria-label"]: a["href"] for tag, a in parse(last).tags if "data-page-link" in a}
+    assert links["Previous page of access requests"] == "?page=2&users_page=2"
+    assert links["Next page of users"] == "?page=3&users_page=3"
+    page = (await flow.client.get(PAGE, params={"page": 3})).text
+    assert table_rows(page, "request-") == table_rows(last, "request-")
+    beyond = (await flow.client.get(TABLES, params={"page": 99})).text
+    assert table_rows(beyond, "request-") == table_rows(last, "request-")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "1.5", "", "9" * 30])
+async def test_a_bad_page_number_is_400(flow: LocalFlow, value: str) -> None:
+    """A page number that is not a positive integer is refused with the parameter's name."""
+    for name in ("page", "users_page"):
+        response = await flow.client.get(TABLES, params={name: value})
+        assert response.status_code == 400
+        assert f"`{name}` must be a page number" in response.json()["message"]
+
+
+async def test_a_user_lists_a_bounded_number_of_requests(
+    flow: LocalFlow, local_app: LocalApp
+) -> None:
+    """One user with 30 requests: the newest 10 are listed under them, with the count."""
+    ids = seed_requests(local_app, 30, same_user=True)
+    markup = (await flow.client.get(TABLES)).text
+    assert len(table_rows(markup, "user-")) == 1
+    listed = [a["href"] for tag, a in parse(markup).tags if a.get("href", "").startswith("#req")]
+    assert listed == [f"#request-{i}" for i in ids[::-1][:REQUESTS_PER_USER]]
+    assert f"newest {REQUESTS_PER_USER} of 30" in markup
+
+
+async def test_rendering_runs_off_the_event_loop(
+    flow: LocalFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page and the tables are rendered in a worker thread, never on the event loop."""
+    threads: list[str] = []
+
+    def spy(render: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> str:
+            try:
+                asyncio.get_running_loop()
+                threads.append("event loop")
+            except RuntimeError:
+                threads.append("worker thread")
+            return str(render(*args, **kwargs))
+
+        return wrapped
+
+    for name in ("render_page", "render_tables"):
+        monkeypatch.setattr(_dashboard, name, spy(getattr(_dashboard, name)))
+    await flow.ask("memory-key-alice")
+    assert (await flow.client.get(PAGE)).status_code == 200
+    assert (await flow.client.get(TABLES)).status_code == 200
+    assert threads == ["worker thread", "worker thread"]
+
+
+async def test_revoking_one_request_says_the_app_still_has_access(flow: LocalFlow) -> None:
+    """Two approved requests of one app for one user: revoking one leaves the app reading
+    (its credentials still work), and the answer says so; "revoke all" ends it."""
+    first = await flow.grant("memory-key-alice")
+    second = await flow.grant("memory-key-alice")
+    assert first.user_id == second.user_id
+    revoked = await flow.dashboard("revoke", first.request_id)
+    assert revoked.json()["status"] == "revoked"
+    assert revoked.json()["still_approved"] == [second.request_id]
+    still = await flow.request("GET", f"/access-requests/{second.request_id}/credentials")
+    assert still.status_code == 200
+    assert still.json()["encryption_key"] == second.encryption_key
+
+    buttons = parse((await flow.client.get(TABLES)).text).buttons()
+    app = revoked.json()["aiConnectorId"]
+    path = buttons[f"Revoke all access of app {app} to user {first.user_id}"]
+    assert path == f"/local/users/{first.user_id}/apps/{app}/revoke"
+    answer = await flow.client.post(LOCAL_ORIGIN + path)
+    assert answer.json() == {
+        "user_id": first.user_id,
+        "aiConnectorId": app,
+        "revoked": [second.request_id],
+    }
+    for grant in (first, second):
+        refused = await flow.request("GET", f"/access-requests/{grant.request_id}/credentials")
+        assert refused.status_code == 403
+    buttons = parse((await flow.client.get(TABLES)).text).buttons()
+    assert not [label for label in buttons if label.startswith("Revoke")]
+
+
+async def test_revoking_the_only_request_says_nothing_is_left(flow: LocalFlow) -> None:
+    """With no other approved request, `still_approved` is empty."""
+    grant = await flow.grant("memory-key-alice")
+    assert (await flow.dashboard("revoke", grant.request_id)).json()["still_approved"] == []
+
+
+async def test_revoke_all_leaves_other_apps_and_users_alone(local_app: LocalApp) -> None:
+    """Revoke all ends one app's access to one user, not another app's or another user's."""
+    store = local_app.store
+    ours, _ = store.create_access_request("app-a", "mk_shared_user_000", "a")
+    theirs, _ = store.create_access_request("app-b", "mk_shared_user_000", "b")
+    other_user, _ = store.create_access_request("app-a", "mk_other_user_0000", "c")
+    for view in (ours, theirs, other_user):
+        store.decide(view["id"], "approve")
+    user_id = store.memory_key(ours["id"])["user_id"]
+    assert store.revoke_app(user_id, "app-a")["revoked"] == [ours["id"]]
+    statuses = {item["id"]: item["status"] for item in store.all_access_requests()}
+    assert statuses == {
+        ours["id"]: "revoked",
+        theirs["id"]: "approved",
+        other_user["id"]: "approved",
+    }

@@ -23,6 +23,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from memoram_local import LocalServer
+from memoram_local._validation import MEMORY_KEY_MAX_LENGTH
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 EXAMPLES_PER_OPERATION = int(os.environ.get("MEMORAM_SCHEMATHESIS_EXAMPLES", "25"))
@@ -77,8 +78,11 @@ class Live:
             body = case.body
             if isinstance(body.get("user_id"), str) and UUID.match(body["user_id"]):
                 body["user_id"] = self.user_id
-            if case.operation.path.startswith("/memory-blobs") and isinstance(
-                body.get("memoryKey"), str
+            key = body.get("memoryKey")
+            if (
+                case.operation.path.startswith("/memory-blobs")
+                and isinstance(key, str)
+                and len(key) <= MEMORY_KEY_MAX_LENGTH
             ):
                 body["memoryKey"] = self.memory_key
             if isinstance(body.get("api_key"), str):

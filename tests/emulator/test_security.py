@@ -16,7 +16,12 @@ import yaml
 
 from memoram_local import LocalServer
 from memoram_local._stats import MAX_ROUTE_KEYS, OTHER_KEY
-from memoram_local._validation import MAX_BODY_BYTES, MAX_TAG_LENGTH, MAX_TAGS
+from memoram_local._validation import (
+    MAX_BODY_BYTES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MEMORY_KEY_MAX_LENGTH,
+)
 from tests.emulator.flow import LocalFlow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -309,3 +314,33 @@ def test_database_files_are_owner_only(tmp_path: Path, existing: bool) -> None:
         os.umask(previous)
     assert {"memoram.db", "memoram.db-wal", "memoram.db-shm"} <= set(modes), modes
     assert set(modes.values()) == {0o600}, modes
+
+
+@pytest.mark.parametrize("length", [MEMORY_KEY_MAX_LENGTH + 1, 1_000_000])
+async def test_an_oversized_memory_key_is_refused_everywhere(
+    live_flow: LocalFlow, length: int
+) -> None:
+    """A memoryKey over 256 characters is a 400 naming the bound on every write: nothing
+    stored, and the developer's listing stays small however often it is tried."""
+    grant = await live_flow.grant("k" * MEMORY_KEY_MAX_LENGTH)
+    long_key = "k" * length
+    created = await live_flow.create(grant)
+    user = {"user_id": grant.user_id, "memoryKey": long_key}
+    attempts = [
+        ("POST", "/access-requests", {"memoryKey": long_key, "reason": "big"}),
+        ("POST", "/memory-blobs", {**user, "content": "c"}),
+        ("PATCH", f"/memory-blobs/{created['id']}", user),
+    ]
+    for _ in range(3):
+        for method, path, body in attempts:
+            response = await live_flow.request(method, path, json=body)
+            assert response.status_code == 400, (method, path)
+            assert response.json()["message"] == (
+                f"`memoryKey` must be at most {MEMORY_KEY_MAX_LENGTH} characters."
+            )
+            assert long_key not in response.text
+    listing = await live_flow.request("GET", "/access-requests")
+    assert listing.json()["total"] == 1
+    assert len(listing.content) < 2_000
+    memories = await live_flow.request("GET", "/memory-blobs", params={"user_id": grant.user_id})
+    assert len(memories.json()["memoryBlobs"]) == 1

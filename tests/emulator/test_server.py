@@ -48,6 +48,27 @@ async def test_dashboard_helpers_drive_the_flow(
     assert [item["status"] for item in local_server.access_requests()] == ["rejected", "revoked"]
 
 
+async def test_revoke_app_ends_every_approved_request_of_the_app(
+    local_server: LocalServer, live_flow: LocalFlow
+) -> None:
+    """Over loopback: revoke leaves the app's other request reading, revoke_app ends both."""
+    first = await live_flow.grant("mk_two_requests_0001")
+    second = await live_flow.grant("mk_two_requests_0001")
+    revoked = await local_server.arevoke(first.request_id)
+    assert revoked["still_approved"] == [second.request_id]
+    created = await live_flow.create(second, content="still readable")
+    assert created["user_id"] == second.user_id
+    app = revoked["aiConnectorId"]
+    assert await local_server.arevoke_app(second.user_id, app) == [second.request_id]
+    assert await asyncio.to_thread(local_server.revoke_app, second.user_id, app) == []
+    body = {"user_id": second.user_id, "memoryKey": second.memory_key, "content": "after"}
+    refused = await live_flow.request("POST", "/memory-blobs", json=body)
+    assert refused.status_code == 403
+    with pytest.raises(LocalServerError) as caught:
+        local_server.revoke_app("00000000-0000-4000-8000-000000000000", app)
+    assert caught.value.status_code == 404
+
+
 async def test_twenty_concurrent_idempotent_creates_make_one_memory(
     local_server: LocalServer,
 ) -> None:
@@ -111,12 +132,12 @@ async def test_tokens_do_not_survive_a_restart_without_secret(tmp_path: Path) ->
         )
         assert response.status_code == 401
     async with (
-        LocalServer(db=db, secret="s3cret") as third,
+        LocalServer(db=db, secret="a-fixed-signing-secret-01") as third,
         httpx.AsyncClient(trust_env=False) as client,
     ):
         token = await LocalFlow(client, third.url).token()
     async with (
-        LocalServer(db=db, secret="s3cret") as fourth,
+        LocalServer(db=db, secret="a-fixed-signing-secret-01") as fourth,
         httpx.AsyncClient(trust_env=False) as client,
     ):
         response = await client.get(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios.chaos.durability import ServerProcess, run_durability
+from tests.support.chaos.durability import ServerProcess, run_durability
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from memoram_async import (
     MemoramClient,
     UserMemories,
 )
-from tests.scenarios.chaos.hostile import (
+from tests.support.chaos.hostile import (
     OPERATIONS,
     Answer,
     Operation,

@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 
 from memoram_async import MemoramError, Memory
-from tests.scenarios.chaos.common import ScenarioResult, format_table
-from tests.scenarios.chaos.network import (
+from tests.support.chaos.common import ScenarioResult, format_table
+from tests.support.chaos.network import (
     CLIENT_TIMEOUT,
     FAULTS,
     _content,

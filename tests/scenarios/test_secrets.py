@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from memoram_async import BadRequestError, MemoramClient, RateLimitError, ValidationError
-from tests.scenarios.chaos.secret_leaks import Secrets, frame_locals, run_secrets, with_locals
-from tests.scenarios.fake_api import FakeAPI, credentials
+from tests.support.chaos.secret_leaks import Secrets, frame_locals, run_secrets, with_locals
+from tests.support.fake_api import FakeAPI, credentials
+from tests.support.stub_resolver import StubResolver
 
 
 async def test_no_secret_anywhere_in_the_flow_and_the_error_paths() -> None:
@@ -102,10 +103,19 @@ async def test_an_error_that_echoes_the_request_is_redacted(
 @pytest.mark.parametrize(
     "url", ["http://api.memoram.app/api/v1", "http://10.1.2.3:8765/api/v1", "http://localhost.x"]
 )
-def test_plain_http_to_a_remote_host_needs_the_explicit_option(url: str) -> None:
-    """http:// to a host that is not loopback is refused, naming the option that allows it."""
+async def test_plain_http_to_a_remote_host_needs_the_explicit_option(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http:// to a host that is not loopback (an IP at once, a name by the addresses it resolves
+    to) is refused before anything is sent, naming the option that allows it."""
+    StubResolver({"api.memoram.app": ["192.0.2.80"], "localhost.x": ["192.0.2.81"]}).install(
+        monkeypatch
+    )
+    fake = FakeAPI()
     with pytest.raises(ValidationError, match="allow_insecure_http=True"):
-        MemoramClient(api_key="mem_x", base_url=url)
+        async with fake.client(base_url=url, max_retries=0) as client:
+            await client.list_access_requests()
+    assert fake.requests == []
     assert MemoramClient(api_key="mem_x", base_url=url, allow_insecure_http=True).base_url == url
 
 

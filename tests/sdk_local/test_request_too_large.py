@@ -7,7 +7,7 @@ import pytest
 
 from memoram_async import MemoramClient, RequestTooLargeError
 from memoram_local import LocalServer
-from tests.sdk_local.deadline import run_in_thread
+from tests.support.deadline import run_in_thread
 
 
 @pytest.mark.parametrize("seam", ["own client", "http_client"])

@@ -9,7 +9,7 @@ import pytest
 from memoram_async import MemoramClient, ValidationError
 from memoram_async._constants import MAX_TAG_LENGTH, MAX_TAGS
 from memoram_local import LocalServer
-from tests.sdk_local.deadline import run_in_thread
+from tests.support.deadline import run_in_thread
 
 
 @pytest.mark.parametrize("seam", ["own client", "http_client"])

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from memoram_async import MemoramClient, ValidationError
-from tests.unit.test_text_encodability import SURROGATE_CALLS, check_surrogate_error
+from tests.support.surrogates import SURROGATE_CALLS, check_surrogate_error
 
 
 @pytest.mark.parametrize("own_http_client", [False, True], ids=["sdk_pool", "user_http_client"])

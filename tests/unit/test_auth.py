@@ -22,7 +22,7 @@ from memoram_async._auth import (
     token_lifetime,
 )
 from memoram_async._secret import Secret
-from tests.scenarios.fake_api import API_KEY, FakeAPI
+from tests.support.fake_api import API_KEY, FakeAPI
 
 SERVER_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

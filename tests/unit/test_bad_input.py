@@ -1,6 +1,6 @@
 """Bad input is refused with a typed error before any I/O: the one table of cases.
 
-The table is ``tests/scenarios/chaos/bad_input.py`` (``CASES``); ``make chaos`` runs it as
+The table is ``tests/support/chaos/bad_input.py`` (``CASES``); ``make chaos`` runs it as
 scenario 4. Add a bad input there, not here.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from memoram_async import ValidationError
-from tests.scenarios.chaos.bad_input import CASES, BadInput, attempt, environment, verdict
+from tests.support.chaos.bad_input import CASES, BadInput, attempt, environment, verdict
 
 
 def test_the_table_covers_every_public_method() -> None:

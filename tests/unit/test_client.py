@@ -36,7 +36,7 @@ from memoram_async import (
 from memoram_async._crypto import Keyring
 from memoram_async._errors import error_class_for_status
 from memoram_async._operations import OPERATIONS
-from tests.scenarios.fake_api import (
+from tests.support.fake_api import (
     API_KEY,
     BASE_URL,
     ENCRYPTION_KEY,

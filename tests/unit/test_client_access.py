@@ -17,7 +17,7 @@ from memoram_async import (
     PermissionDeniedError,
     UnknownAccessStatusError,
 )
-from tests.scenarios.fake_api import MEMORY_KEY, USER_ID, FakeAPI
+from tests.support.fake_api import MEMORY_KEY, USER_ID, FakeAPI
 
 
 async def test_request_access_creates_a_pending_request() -> None:

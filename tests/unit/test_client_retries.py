@@ -26,7 +26,7 @@ from memoram_async import (
     RateLimitError,
     UserMemories,
 )
-from tests.scenarios.fake_api import USER_ID, AfterCommit, FakeAPI, credentials
+from tests.support.fake_api import USER_ID, AfterCommit, FakeAPI, credentials
 
 Op = Callable[[MemoramClient, UserMemories], Awaitable[object]]
 

@@ -17,7 +17,7 @@ from memoram_async._convert import (
     tag_from_api,
 )
 from memoram_async._shapes import ResponseShapeError
-from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID
+from tests.support.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID
 
 
 def blob(**fields: Any) -> api.MemoryBlob:
@@ -132,6 +132,7 @@ CREDENTIALS_BODY = {
         ("encryption_key", ""),
         ("memory_key", "m k"),
         ("memory_key", 5),
+        ("memory_key", "k" * 257),
         ("key_version", "1"),
         ("key_version", -1),
         ("key_version", 2**40),

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from memoram_async import Credentials, Memory, Secret, ValidationError
-from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, credentials
+from tests.support.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, credentials
 
 OTHER_KEY = "22" * 32
 

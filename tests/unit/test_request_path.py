@@ -29,10 +29,10 @@ from memoram_async._memory_wire import create_fields, next_cursor_of, update_fie
 from memoram_async._operations import CREATE_MEMORY, CREATE_TOKEN, GET_MEMORY
 from memoram_async._options import NOT_GIVEN
 from memoram_async._secret import Secret
-from memoram_async._send import Connection, bypasses_env_proxies
+from memoram_async._send import Connection
 from memoram_async._translate import read_error, status_error, status_hint
-from tests.scenarios import fake_api
-from tests.scenarios.fake_api import BASE_URL, FakeAPI, credentials
+from tests.support import fake_api
+from tests.support.fake_api import BASE_URL, FakeAPI, credentials
 
 REQUEST = httpx.Request(
     "POST",
@@ -115,22 +115,6 @@ def test_token_route_404_says_the_base_url_lacks_the_api_prefix() -> None:
     """A 404 on /auth/token points at the missing /api/v1; elsewhere a 404 is about the id."""
     assert "/api/v1" in status_hint(CREATE_TOKEN, 404, fixed_token=False)
     assert "/api/v1" not in status_hint(GET_MEMORY, 404, fixed_token=False)
-
-
-@pytest.mark.parametrize(
-    ("url", "bypass"),
-    [
-        ("http://127.0.0.1:8000/api/v1", True),
-        ("http://localhost:8000/api/v1", True),
-        ("http://[::1]:8000/api/v1", True),
-        ("https://127.0.0.1:8000/api/v1", False),
-        ("https://api.memoram.app/api/v1", False),
-        ("http://10.0.0.5/api/v1", False),
-    ],
-)
-def test_only_plain_http_to_loopback_bypasses_proxy_variables(url: str, bypass: bool) -> None:
-    """The SDK's own client ignores *_PROXY only for plain http to this machine."""
-    assert bypasses_env_proxies(url) is bypass
 
 
 async def test_a_create_answered_200_is_a_success() -> None:

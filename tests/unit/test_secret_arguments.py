@@ -18,7 +18,7 @@ from typing import Any, Final
 import pytest
 
 from memoram_async import Credentials, MemoramClient, ValidationError
-from tests.scenarios.fake_api import FakeAPI, credentials
+from tests.support.fake_api import FakeAPI, credentials
 
 MARK: Final = "Sx7Qm4Lp"  # in every refused value: found anywhere means the value leaked
 HEX_MARK: Final = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e"  # the same, for values that must look hex

@@ -678,3 +678,133 @@ def test_array_input_follows_the_spec(location: str) -> None:
         f"{spec_element(location)} is {bounds}, but {place} {', '.join(problems)}: "
         "make the SDK's check match the spec",
     )
+
+
+# Bounded strings: each request property with maxLength, and the probe that passes a text through
+# the public API and returns what was sent (raising ValidationError when the SDK refuses it).
+StringProbe = Callable[[MemoramClient, Recorder, str], Awaitable[object]]
+
+
+async def _with_memory_key(method: str, sdk: MemoramClient, recorder: Recorder, key: str) -> object:
+    credentials = Credentials(
+        user_id=uuid4(), memory_key=key, encryption_key=os.urandom(32).hex(), key_version=1
+    )
+    memories = sdk.user(credentials)
+    call = (
+        memories.create_memory("x")
+        if method == "create"
+        else memories.update_memory("m1", title="t")
+    )
+    return await _sent(call, recorder, lambda request: _json(request)["memoryKey"])
+
+
+STRING_INPUTS: dict[str, tuple[str, str, StringProbe]] = {
+    "CreateAccessRequest.memoryKey": (
+        "memory_key",
+        "MemoramClient.request_access(memory_key) via check_memory_key and "
+        "MAX_MEMORY_KEY_LENGTH (memoram_async/_validation.py, _constants.py)",
+        lambda c, r, v: _sent(
+            c.request_access(v, reason="why"), r, lambda request: _json(request)["memoryKey"]
+        ),
+    ),
+    "CreateAccessRequest.reason": (
+        "reason",
+        "MemoramClient.request_access(reason) via check_reason and REASON_MAX_LENGTH "
+        "(memoram_async/_validation.py, _constants.py)",
+        lambda c, r, v: _sent(
+            c.request_access("mk", reason=v), r, lambda request: _json(request)["reason"]
+        ),
+    ),
+    "CreateMemoryRequest.memoryKey": (
+        "memory_key",
+        "Credentials(memory_key) via check_memory_key and MAX_MEMORY_KEY_LENGTH "
+        "(memoram_async/_models.py, _validation.py)",
+        lambda c, r, v: _with_memory_key("create", c, r, v),
+    ),
+    "UpdateMemoryRequest.memoryKey": (
+        "memory_key",
+        "Credentials(memory_key) via check_memory_key and MAX_MEMORY_KEY_LENGTH "
+        "(memoram_async/_models.py, _validation.py)",
+        lambda c, r, v: _with_memory_key("update", c, r, v),
+    ),
+}
+
+
+def bounded_string_schemas() -> dict[str, Any]:
+    """Every request property that is a string with a maxLength."""
+    requests = request_schema_names()
+    return {
+        location: resolve(schema)
+        for location, schema in spec_properties().items()
+        if location.partition(".")[0] in requests
+        and resolve(schema).get("type") == "string"
+        and "maxLength" in resolve(schema)
+    }
+
+
+def test_every_bounded_string_input_is_probed() -> None:
+    """Each string property with maxLength that a request sends has a probe of the SDK's check."""
+    missing = sorted(bounded_string_schemas().keys() - STRING_INPUTS.keys())
+    require(
+        not missing,
+        "\n".join(
+            f"{spec_element(location)} is a bounded string users set: add its public argument's "
+            "probe to STRING_INPUTS in tests/unit/test_spec_consistency.py (and check the bound "
+            "in memoram_async/_validation.py)"
+            for location in missing
+        ),
+    )
+
+
+def test_memory_key_is_bounded_wherever_a_request_sends_it() -> None:
+    """Every memoryKey a request body carries declares maxLength in openapi.yaml."""
+    unbounded = sorted(
+        location
+        for location, schema in spec_properties().items()
+        if location.partition(".")[0] in request_schema_names()
+        and location.endswith(".memoryKey")
+        and "maxLength" not in resolve(schema)
+    )
+    require(
+        not unbounded,
+        "\n".join(f"{spec_element(location)} has no maxLength" for location in unbounded),
+    )
+
+
+@pytest.mark.parametrize("location", sorted(STRING_INPUTS))
+def test_string_input_follows_the_spec(location: str) -> None:
+    """The SDK sends maxLength characters as given, and refuses one more before sending, naming
+    the argument and never repeating the text."""
+    schema = bounded_string_schemas().get(location)
+    argument, place, probe = STRING_INPUTS[location]
+    require(
+        schema is not None,
+        f"{spec_element(location)} is no longer a bounded string: update {place} and "
+        "STRING_INPUTS in tests/unit/test_spec_consistency.py",
+    )
+    longest = schema["maxLength"]
+
+    async def attempt(text: str) -> tuple[bool, object, int]:
+        recorder = Recorder()
+        async with client(recorder) as sdk:
+            try:
+                return True, await probe(sdk, recorder, text), len(recorder.sent)
+            except ValidationError as exc:
+                require(argument in str(exc), f"{place} refuses without naming {argument}: {exc}")
+                require(text[:40] not in str(exc), f"{place} repeats the refused text: {exc}")
+                return False, None, len(recorder.sent)
+
+    # Distinct characters, so that an echo of any part of the text would be seen.
+    fullest = (os.urandom(longest).hex() * 2)[:longest]
+    problems = []
+    accepted, sent, _ = asyncio.run(attempt(fullest))
+    if not accepted or sent != fullest:
+        problems.append(f"does not send {longest} characters as given")
+    accepted, _, requests = asyncio.run(attempt(fullest + "z"))
+    if accepted or requests:
+        problems.append(f"sends {longest + 1} characters")
+    require(
+        not problems,
+        f"{spec_element(location)} has maxLength {longest}, but {place} {', '.join(problems)}: "
+        "make the SDK's check match the spec",
+    )

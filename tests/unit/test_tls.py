@@ -10,7 +10,7 @@ import pytest
 
 from memoram_async import DefaultAioHttpClient, MemoramClient
 from memoram_async._tls import shared_ssl_context
-from tests.scenarios.fake_api import API_KEY
+from tests.support.fake_api import API_KEY
 
 
 @pytest.fixture

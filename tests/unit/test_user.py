@@ -17,7 +17,7 @@ from memoram_async import (
 )
 from memoram_async._crypto import Keyring
 from memoram_async._envelope import envelope_key_version
-from tests.scenarios.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
+from tests.support.fake_api import ENCRYPTION_KEY, MEMORY_KEY, USER_ID, FakeAPI, credentials
 
 KEYRING = Keyring.from_hex(ENCRYPTION_KEY, 1)
 NEW_KEY = "22" * 32

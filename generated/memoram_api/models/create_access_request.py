@@ -13,7 +13,7 @@ T = TypeVar("T", bound="CreateAccessRequest")
 class CreateAccessRequest:
     """
     Attributes:
-        memory_key (str): The Memory Key the user gave the application.
+        memory_key (str): The Memory Key the user gave the application (at most 256 characters).
         reason (str): Why the application asks; shown to the user.
     """
 

@@ -17,7 +17,7 @@ class CreateMemoryRequest:
     """
     Attributes:
         user_id (UUID): User's unique ID.
-        memory_key (str): User's memory key.
+        memory_key (str): User's memory key (at most 256 characters).
         content (str): The memory content (plaintext or pre-encrypted depending on implementation).
         title (str | Unset): Optional title for the memory.
         summary (str | Unset): Optional brief summary of the memory.

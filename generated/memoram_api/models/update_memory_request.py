@@ -18,7 +18,7 @@ class UpdateMemoryRequest:
 
     Attributes:
         user_id (UUID): User's unique ID.
-        memory_key (str): User's memory key.
+        memory_key (str): User's memory key (at most 256 characters).
         content (str | Unset):
         title (str | Unset):
         summary (str | Unset):

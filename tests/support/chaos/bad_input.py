@@ -104,8 +104,8 @@ CASES: Final = (
     BadInput("base_url with a query", lambda e: e.new_client(base_url=BASE_URL + "?x=1")),
     BadInput("base_url with user:pass", lambda e: e.new_client(base_url="https://u:p@api.test")),
     BadInput(
-        "base_url plain http to a remote host",
-        lambda e: e.new_client(base_url="http://api.memoram.app/api/v1"),
+        "base_url plain http to a remote IP",
+        lambda e: e.new_client(base_url="http://192.0.2.10/api/v1"),
     ),
     BadInput("base_url not a str", lambda e: e.new_client(base_url=b"https://api.test")),
     BadInput("timeout negative", lambda e: e.new_client(timeout=-1)),
@@ -130,6 +130,7 @@ CASES: Final = (
     BadInput("user_id an int", _creds(user_id=42)),
     BadInput("memory_key empty", _creds(memory_key="")),
     BadInput("memory_key blank", _creds(memory_key=" ")),
+    BadInput("memory_key 257 chars", _creds(memory_key="k" * 257)),
     BadInput("encryption_key not hex", _creds(encryption_key="zz" * 32), InvalidKeyError),
     BadInput("encryption_key 20 bytes", _creds(encryption_key="11" * 20), InvalidKeyError),
     BadInput("encryption_key 15 bytes", _creds(encryption_key="11" * 15)),
@@ -147,6 +148,10 @@ CASES: Final = (
     BadInput(
         "request_access memory_key with a space",
         lambda e: e.client.request_access("a b", reason="r"),
+    ),
+    BadInput(
+        "request_access memory_key 257 chars",
+        lambda e: e.client.request_access("k" * 257, reason="r"),
     ),
     BadInput("request_access reason empty", lambda e: e.client.request_access("mk", reason="")),
     BadInput("request_access reason blank", lambda e: e.client.request_access("mk", reason="  ")),

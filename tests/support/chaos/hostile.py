@@ -1,6 +1,6 @@
 """Scenario 3: hostile or broken answers, generated with hypothesis, for every public operation.
 
-Each case is a fresh client on the fake API of the client tests (``tests/scenarios/fake_api.py``,
+Each case is a fresh client on the fake API of the client tests (``tests/support/fake_api.py``,
 behind ``httpx.MockTransport``). The operation under test gets one to three generated answers in a
 row (its retries see them too), then normal ones. The answers cover: truncated and invalid JSON,
 wrong types, missing and extra fields, huge bodies, deep nesting, HTML error pages, wrong or missing

@@ -429,8 +429,9 @@ async def _fake_paths(sink: Sink, found: Secrets) -> None:
 
 
 def _insecure_http(sink: Sink, result: ScenarioResult) -> None:
-    """``http://`` is refused for remote hosts unless allowed explicitly; loopback is fine."""
-    for url in ("http://api.memoram.app/api/v1", "http://10.0.0.8:8765", "http://localhost.evil"):
+    """``http://`` is refused for remote IPs unless allowed explicitly (a name, by the addresses it
+    resolves to before the first request: tests/unit/test_loopback.py); loopback is fine."""
+    for url in ("http://192.0.2.10/api/v1", "http://10.0.0.8:8765", "http://[2001:db8::8]:1"):
         sink.refused(lambda url=url: MemoramClient(api_key="mem_x", base_url=url))
         allowed = MemoramClient(api_key="mem_x", base_url=url, allow_insecure_http=True)
         result.check(allowed.base_url == url.rstrip("/"), f"allow_insecure_http refused {url}")

@@ -1,6 +1,6 @@
 """What every chaos scenario shares: the result row, the outcome tally, the table, setup helpers.
 
-The scenarios live in the ``tests.scenarios.chaos`` package so that ``scripts/chaos.py`` runs
+The scenarios live in the ``tests.support.chaos`` package so that ``scripts/chaos.py`` runs
 them at full size and the tests in ``tests/scenarios/`` run the very same code small.
 """
 
