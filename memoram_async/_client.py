@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Final, Self
 
 import httpx
 from memoram_api import models as api
@@ -13,17 +13,18 @@ from memoram_api.api.access_management import (
     get_access_request,
     list_access_requests,
 )
-from memoram_api.types import Response
 
 from ._config import check_flags, resolve_settings
 from ._constants import (
     APPROVAL_WAIT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_TOTAL_TIMEOUT,
     MAX_APPROVAL_WAIT,
     MAX_POLL_ATTEMPT,
     MIN_POLL_ATTEMPT,
 )
 from ._convert import access_request_from_api, credentials_from_api, expect, list_of
+from ._deprecation import warn_deprecated
 from ._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -75,8 +76,12 @@ class MemoramClient:
         api_key: The developer API key; defaults to the ``MEMORAM_API_KEY`` environment variable.
         base_url: The API's URL; defaults to ``MEMORAM_BASE_URL``, then production.
         token: A developer JWT to use as is (never refreshed) instead of an API key.
-        timeout: Seconds, or an ``httpx.Timeout``, for each attempt. Defaults to 30 s (5 s to
+        timeout: Seconds, or an ``httpx.Timeout``, for each attempt as a whole (a body that
+            trickles in counts; its longest phase bounds the attempt). Defaults to 30 s (5 s to
             connect), or to ``http_client``'s timeout when one is given.
+        total_timeout: Seconds for each call as a whole: the token fetch, every attempt, the
+            bodies, and the waits between attempts (backoff, ``Retry-After``). Default 60 s. A
+            ``Retry-After`` longer than what is left raises the error at once.
         max_retries: Retries after a transient failure (0 to 20).
         http_client: Your own ``httpx.AsyncClient`` to send through. Each request is built with
             its ``build_request`` and sent once with its ``send``: its event hooks run (a hook
@@ -108,6 +113,7 @@ class MemoramClient:
         *,
         token: str | Secret | None = None,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -127,12 +133,15 @@ class MemoramClient:
             base_url=base_url,
             token=token,
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             http_client=http_client,
             transport=transport,
             allow_insecure_http=allow_insecure_http,
         )
-        self._options = Options(max_retries=settings.max_retries)
+        self._options = Options(
+            max_retries=settings.max_retries, total_timeout=settings.total_timeout
+        )
         self._encrypt = encryption
         self._session = Session(
             base_url=settings.base_url,
@@ -142,7 +151,7 @@ class MemoramClient:
             transport=transport,
             http_client=http_client,
             idempotent_creates=idempotent_creates,
-            token_retries=settings.max_retries,
+            token_options=self._options,
             allow_insecure_http=allow_insecure_http,
         )
 
@@ -176,8 +185,9 @@ class MemoramClient:
         *,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        total_timeout: float | NotGiven = NOT_GIVEN,
     ) -> MemoramClient:
-        """A copy with another timeout or retry count, for some calls.
+        """A copy with another timeout, total timeout or retry count, for some calls.
 
         The copy shares this client's connections and token, and is closed with it; it costs
         no I/O. ``client.with_options(max_retries=0).get_access_request(...)``.
@@ -188,7 +198,7 @@ class MemoramClient:
         copy = object.__new__(MemoramClient)
         copy._session = self._session
         copy._encrypt = self._encrypt
-        copy._options = updated_options(self._options, timeout, max_retries)
+        copy._options = updated_options(self._options, timeout, max_retries, total_timeout)
         return copy
 
     async def __aenter__(self) -> Self:
@@ -246,14 +256,14 @@ class MemoramClient:
         """
         memory_key = conceal(memory_key)
         key = check_memory_key(memory_key)
+        warn_deprecated("MemoramClient.request_access", ("memory_key", "reason"))
         body = api.CreateAccessRequest(
             memory_key=key.reveal_redacted(), reason=check_reason(reason)
         )
         return await self._session.call(
             CREATE_ACCESS_REQUEST,
-            create_access_request.asyncio_detailed,
-            {"body": body, "idempotency_key": idempotency_key()},
-            _parse_access_request,
+            create_access_request._get_kwargs(body=body, idempotency_key=idempotency_key()),
+            access_request_from_api,
             self._options,
         )
 
@@ -267,20 +277,17 @@ class MemoramClient:
         request_id = check_id(request_id, "request_id")
         return await self._session.call(
             GET_ACCESS_REQUEST,
-            get_access_request.asyncio_detailed,
-            {"request_id": request_id},
-            _parse_access_request,
+            get_access_request._get_kwargs(request_id),
+            access_request_from_api,
             self._options,
-            f"/access-requests/{request_id}",
         )
 
     async def list_access_requests(self) -> list[AccessRequest]:
         """Every access request made by this developer application."""
         return await self._session.call(
             LIST_ACCESS_REQUESTS,
-            list_access_requests.asyncio_detailed,
-            {},
-            _parse_access_request_list,
+            list_access_requests._get_kwargs(),
+            _access_requests,
             self._options,
         )
 
@@ -353,15 +360,10 @@ class MemoramClient:
             NotFoundError: No such request.
         """
         request_id = check_id(request_id, "request_id")
-        path = f"/access-requests/{request_id}/credentials"
+        spec = get_access_credentials._get_kwargs(request_id)
         try:
             return await self._session.call(
-                GET_ACCESS_CREDENTIALS,
-                get_access_credentials.asyncio_detailed,
-                {"request_id": request_id},
-                _parse_credentials,
-                self._options,
-                path,
+                GET_ACCESS_CREDENTIALS, spec, credentials_from_api, self._options
             )
         except PermissionDeniedError as denied:
             # The 403 does not say why: the request's status does.
@@ -371,8 +373,8 @@ class MemoramClient:
                 raise denied from None
             if status is AccessRequestStatus.PENDING:
                 raise ApprovalPendingError(
-                    f"GET {path} failed with 403 Forbidden: approval is pending, the user has "
-                    "not decided yet. Wait with wait_for_approval() and ask again.",
+                    f"GET {denied.path} failed with 403 Forbidden: approval is pending, the user "
+                    "has not decided yet. Wait with wait_for_approval() and ask again.",
                     method=denied.method,
                     path=denied.path,
                     status_code=denied.status_code,
@@ -384,17 +386,8 @@ class MemoramClient:
             raise
 
 
-def _parse_access_request(response: Response[Any]) -> AccessRequest:
-    return access_request_from_api(expect(response.parsed, api.AccessRequest, "an access request"))
-
-
-def _parse_access_request_list(response: Response[Any]) -> list[AccessRequest]:
-    page = expect(response.parsed, api.AccessRequestList, "a list of access requests")
+def _access_requests(page: api.AccessRequestList) -> list[AccessRequest]:
     return [
         access_request_from_api(expect(item, api.AccessRequest, "an access request"))
         for item in list_of(page.items, "items")
     ]
-
-
-def _parse_credentials(response: Response[Any]) -> Credentials:
-    return credentials_from_api(expect(response.parsed, api.AccessCredentials, "credentials"))

@@ -13,7 +13,7 @@ import httpx
 
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from ._errors import ValidationError
-from ._options import NOT_GIVEN, NotGiven
+from ._options import NOT_GIVEN, NotGiven, check_total_timeout
 from ._secret import Secret, conceal
 from ._validation import (
     check_api_key,
@@ -33,6 +33,7 @@ class Settings:
         api_key: The developer API key, or None when a fixed token is used.
         token: The fixed developer token, or None when tokens come from the API key.
         timeout: The per-attempt timeout of calls that set none.
+        total_timeout: The budget of a whole call, for calls that set none.
         max_retries: Retries after a transient failure.
     """
 
@@ -40,6 +41,7 @@ class Settings:
     api_key: Secret | None
     token: Secret | None
     timeout: httpx.Timeout
+    total_timeout: float
     max_retries: int
 
 
@@ -56,6 +58,7 @@ def resolve_settings(
     base_url: str | None,
     token: str | Secret | None,
     timeout: float | httpx.Timeout | NotGiven,
+    total_timeout: float,
     max_retries: int,
     http_client: httpx.AsyncClient | None,
     transport: httpx.AsyncBaseTransport | None,
@@ -66,39 +69,54 @@ def resolve_settings(
     Raises:
         ValidationError: A bad argument, or no API key and no token.
     """
-    fixed_token: Secret | None = None
-    key: Secret | None = None
+    key, fixed_token = _credentials(api_key, token)
+    url = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    url = check_base_url(url, allow_insecure_http=allow_insecure_http)
+    _check_seams(http_client, transport)
+    return Settings(
+        base_url=url,
+        api_key=key,
+        token=fixed_token,
+        timeout=_attempt_timeout(timeout, http_client),
+        total_timeout=check_total_timeout(total_timeout),
+        max_retries=check_max_retries(max_retries),
+    )
+
+
+def _credentials(
+    api_key: str | Secret | None, token: str | Secret | None
+) -> tuple[Secret | None, Secret | None]:
+    """The API key or the fixed token (exactly one), from the arguments or the environment."""
     if token is not None:
         if api_key is not None:
             raise ValidationError("pass api_key or token, not both")
-        fixed_token = check_secret_text(token, "token")
-    else:
-        raw_key = conceal(api_key if api_key is not None else os.environ.get(API_KEY_ENV))
-        if raw_key is None or raw_key == "":
-            raise ValidationError(
-                f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
-                "(or pass token= with a developer JWT)"
-            )
-        key = check_api_key(raw_key)
-    url = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    url = check_base_url(url, allow_insecure_http=allow_insecure_http)
+        return None, check_secret_text(token, "token")
+    raw_key = conceal(api_key if api_key is not None else os.environ.get(API_KEY_ENV))
+    if raw_key is None or raw_key == "":
+        raise ValidationError(
+            f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
+            "(or pass token= with a developer JWT)"
+        )
+    return check_api_key(raw_key), None
+
+
+def _check_seams(
+    http_client: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None
+) -> None:
     if http_client is not None and transport is not None:
         raise ValidationError("pass http_client or transport, not both")
     if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
         raise ValidationError("http_client must be an httpx.AsyncClient")
     if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
         raise ValidationError("transport must be an httpx.AsyncBaseTransport")
-    if timeout is NOT_GIVEN:
-        theirs = http_client.timeout if http_client is not None else None
-        # Their client's timeout, unless it leaves a phase unbounded: then our default.
-        bounded = theirs is not None and None not in theirs.as_dict().values()
-        checked_timeout = check_timeout(theirs if bounded else DEFAULT_TIMEOUT)
-    else:
-        checked_timeout = check_timeout(timeout)
-    return Settings(
-        base_url=url,
-        api_key=key,
-        token=fixed_token,
-        timeout=checked_timeout,
-        max_retries=check_max_retries(max_retries),
-    )
+
+
+def _attempt_timeout(
+    timeout: float | httpx.Timeout | NotGiven, http_client: httpx.AsyncClient | None
+) -> httpx.Timeout:
+    if timeout is not NOT_GIVEN:
+        return check_timeout(timeout)
+    theirs = http_client.timeout if http_client is not None else None
+    # Their client's timeout, unless it leaves a phase unbounded: then our default.
+    bounded = theirs is not None and None not in theirs.as_dict().values()
+    return check_timeout(theirs if bounded else DEFAULT_TIMEOUT)

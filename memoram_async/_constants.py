@@ -11,6 +11,8 @@ API_KEY_ENV: Final = "MEMORAM_API_KEY"
 BASE_URL_ENV: Final = "MEMORAM_BASE_URL"
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+# Every call as a whole (token, attempts, bodies, backoff and Retry-After waits) by default.
+DEFAULT_TOTAL_TIMEOUT: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 2
 # The SDK's own client (httpcore). Its CPU per request grows with the connections in its pool
 # (measured over loopback at 64 in flight: about 2 ms per call with 8 connections, 3 with 20,

@@ -354,9 +354,36 @@ class RateLimitError(APIStatusError):
 
 
 class InternalServerError(APIStatusError):
-    """5xx: the server failed; retried automatically, raised when retries ran out."""
+    """5xx: the server failed; retried automatically, raised when retries ran out.
+
+    Attributes:
+        retry_after: Seconds the server asked to wait (a 503's ``Retry-After``), where it said.
+    """
 
     default_hint = "The server had a problem; try again later."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status_code: int = 500,
+        request_id: str | None = None,
+        error_code: str | None = None,
+        outcome_unknown: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            method=method,
+            path=path,
+            status_code=status_code,
+            request_id=request_id,
+            error_code=error_code,
+            outcome_unknown=outcome_unknown,
+        )
+        self.retry_after = retry_after
 
 
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from ._constants import LOGGER_NAME
 from ._operations import Operation
@@ -16,7 +17,7 @@ from ._operations import Operation
 logger = logging.getLogger(LOGGER_NAME)
 
 
-def log_attempt(op: Operation, path: str, outcome: str, retries: int, started: float) -> None:
+def log_attempt(op: Operation[Any], path: str, outcome: str, retries: int, started: float) -> None:
     """One attempt ended with ``outcome`` (a status or an exception's class name)."""
     logger.debug(
         "%s %s -> %s (attempt %d, %.1f ms)",
@@ -29,7 +30,7 @@ def log_attempt(op: Operation, path: str, outcome: str, retries: int, started: f
 
 
 def log_retry(
-    op: Operation, path: str, delay: float, retries: int, max_retries: int, cause: str
+    op: Operation[Any], path: str, delay: float, retries: int, max_retries: int, cause: str
 ) -> None:
     """The next attempt starts in ``delay`` seconds."""
     logger.debug(

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+import attrs
 from memoram_api import models as api
-from memoram_api.types import Response
+from memoram_api.types import UNSET, Unset
 
 from ._convert import (
     blob_id,
@@ -23,6 +24,7 @@ from ._convert import (
     tag_from_api,
 )
 from ._crypto import Keyring
+from ._deprecation import warn_deprecated
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
@@ -62,6 +64,7 @@ def create_fields(
         score = check_score(confidence, "confidence", unit=True)
         if score is not None:
             fields["confidence"] = score
+    warn_deprecated("UserMemories.create_memory", ("content", *fields))
     return fields
 
 
@@ -96,7 +99,19 @@ def update_fields(
         fields["confidence"] = required_score(confidence, "confidence", unit=True)
     if not fields:
         raise ValidationError("update_memory() needs at least one field to change")
+    warn_deprecated("UserMemories.update_memory", fields)
     return fields
+
+
+@attrs.frozen
+class ListQuery:
+    """The query of a memory listing (without the cursor), as ``listMemories`` takes it."""
+
+    user_id: UUID
+    limit: int
+    tags: str | Unset = UNSET
+    search_query: str | Unset = UNSET
+    importance: float | Unset = UNSET
 
 
 def list_query(
@@ -106,16 +121,20 @@ def list_query(
     search: str | None,
     min_importance: float | None,
     page_size: int,
-) -> dict[str, Any]:
-    """The query of a memory listing (without the cursor)."""
-    query: dict[str, Any] = {"user_id": user_id, "limit": check_page_size(page_size)}
-    if tags is not None:
-        query["tags"] = ",".join(check_tags(tags))
-    if search is not None:
-        query["search_query"] = check_optional_text(search, "search")
-    if min_importance is not None:
-        query["importance"] = check_score(min_importance, "min_importance")
-    return query
+) -> ListQuery:
+    """The query of a memory listing (without the cursor), checked."""
+    given = {"tags": tags, "search": search, "min_importance": min_importance}
+    names = [name for name, value in given.items() if value is not None]
+    warn_deprecated("UserMemories.list_memories", [*names, "page_size"])
+    text = None if search is None else check_optional_text(search, "search")
+    score = None if min_importance is None else check_score(min_importance, "min_importance")
+    return ListQuery(
+        user_id=user_id,
+        limit=check_page_size(page_size),
+        tags=UNSET if tags is None else ",".join(check_tags(tags)),
+        search_query=UNSET if text is None else text,
+        importance=UNSET if score is None else score,
+    )
 
 
 def required_score(value: object, name: str, *, unit: bool = False) -> float:
@@ -137,15 +156,9 @@ def next_cursor_of(value: object) -> str | None:
     return value
 
 
-def parse_tags(response: Response[Any]) -> list[Tag]:
+def parse_tags(tag_list: api.TagList) -> list[Tag]:
     """The tags of a ``listTags`` answer."""
-    tag_list = expect(response.parsed, api.TagList, "a list of tags")
     return [tag_from_api(expect(t, api.Tag, "a tag")) for t in list_of(tag_list.items, "items")]
-
-
-def parse_tag(response: Response[Any]) -> Tag:
-    """The tag of a ``getTag`` answer."""
-    return tag_from_api(expect(response.parsed, api.Tag, "a tag"))
 
 
 def read_memory(
@@ -162,9 +175,8 @@ def read_memory(
     return memory_from_api(blob, user_id=user_id, content=content)
 
 
-def parse_page(response: Response[Any], read: Callable[[api.MemoryBlob], Memory]) -> Page:
+def parse_page(page: api.MemoryBlobList, read: Callable[[api.MemoryBlob], Memory]) -> Page:
     """A ``listMemories`` page: each memory read (or its DecryptionError), and the next cursor."""
-    page = expect(response.parsed, api.MemoryBlobList, "a page of memories")
     items: list[Memory | DecryptionError] = []
     for blob in list_of(page.memory_blobs, "memoryBlobs"):
         try:
@@ -174,15 +186,5 @@ def parse_page(response: Response[Any], read: Callable[[api.MemoryBlob], Memory]
     return items, next_cursor_of(page.next_cursor)
 
 
-def written_memory(response: Response[Any], user_id: UUID, content: str | None) -> Memory:
-    """The memory a create or update answered with, holding the content sent (the API does not
-    send it back)."""
-    blob = response.parsed
-    if type(blob) is not api.MemoryBlobResponse:
-        blob = expect(blob, api.MemoryBlobResponse, "a memory")
-    return memory_from_api(blob, user_id=user_id, content=content)
-
-
-def parse_deleted(response: Response[Any]) -> None:
-    """Checks a ``deleteMemory`` answer."""
-    expect(response.parsed, api.DeleteMemoryResponse, "a deletion result")
+def parse_deleted(result: api.DeleteMemoryResponse) -> None:
+    """A ``deleteMemory`` answer: the success status says it is done; nothing is read."""

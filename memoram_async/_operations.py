@@ -1,15 +1,34 @@
-"""The twelve operations of openapi.yaml: how each is retried, and which public method calls it."""
+"""The twelve operations of openapi.yaml, described once: the table everything else reads.
+
+Each :class:`Operation` says how the SDK sends and reads one operation: its method and path
+template (for errors and logs; the concrete path comes from the generated request builder),
+the generated model of its success body (read with ``from_dict``; its class name is the schema
+the tolerant reader checks, see ``_shapes.py``), whether repeating it could create a duplicate,
+and which public method performs it. The tests' operation tables are derived from
+:data:`OPERATIONS` too.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, Final, Generic, Protocol, Self, TypeVar
 
 import attrs
 from memoram_api import models as api
 
 
+class Model(Protocol):
+    """A generated model: built from the JSON of an answer."""
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=Model)
+
+
 @attrs.frozen
-class Operation:
+class Operation(Generic[M]):
     """One operation of the API.
 
     Attributes:
@@ -17,19 +36,24 @@ class Operation:
         method: The HTTP method.
         path: The path template, as in openapi.yaml.
         public: The public method that performs it (``Class.method``).
+        model: The generated model of the success body (any 2xx is read with it: a create
+            answered 200 instead of 201 is still a success).
         create: Whether repeating it could create a duplicate (retried cautiously).
         success: The documented success status.
-        model: The generated model of the documented success body, used to read another 2xx
-            answer (e.g. 200 for a create documented as 201).
     """
 
     operation_id: str
     method: str
     path: str
     public: str
+    model: type[M]
     create: bool = False
     success: int = 200
-    model: Any = None
+
+    @property
+    def schema(self) -> str:
+        """The response schema of its success body (a key of ``_shapes.RESPONSE_SHAPES``)."""
+        return self.model.__name__
 
 
 CREATE_TOKEN: Final = Operation(
@@ -37,73 +61,71 @@ CREATE_TOKEN: Final = Operation(
     "POST",
     "/auth/token",
     "MemoramClient (tokens are fetched automatically)",
-    model=api.AuthTokenResponse,
+    api.AuthTokenResponse,
 )
 CREATE_ACCESS_REQUEST: Final = Operation(
     "createAccessRequest",
     "POST",
     "/access-requests",
     "MemoramClient.request_access",
+    api.AccessRequest,
     create=True,
     success=201,
-    model=api.AccessRequest,
 )
 LIST_ACCESS_REQUESTS: Final = Operation(
     "listAccessRequests",
     "GET",
     "/access-requests",
     "MemoramClient.list_access_requests",
-    model=api.AccessRequestList,
+    api.AccessRequestList,
 )
 GET_ACCESS_REQUEST: Final = Operation(
     "getAccessRequest",
     "GET",
     "/access-requests/{requestId}",
     "MemoramClient.get_access_request",
-    model=api.AccessRequest,
+    api.AccessRequest,
 )
 GET_ACCESS_CREDENTIALS: Final = Operation(
     "getAccessCredentials",
     "GET",
     "/access-requests/{requestId}/credentials",
     "MemoramClient.get_credentials",
-    model=api.AccessCredentials,
+    api.AccessCredentials,
 )
 LIST_MEMORIES: Final = Operation(
-    "listMemories", "GET", "/memory-blobs", "UserMemories.list_memories", model=api.MemoryBlobList
+    "listMemories", "GET", "/memory-blobs", "UserMemories.list_memories", api.MemoryBlobList
 )
 GET_MEMORY: Final = Operation(
-    "getMemory", "GET", "/memory-blobs/{blobId}", "UserMemories.get_memory", model=api.MemoryBlob
+    "getMemory", "GET", "/memory-blobs/{blobId}", "UserMemories.get_memory", api.MemoryBlob
 )
 CREATE_MEMORY: Final = Operation(
     "createMemory",
     "POST",
     "/memory-blobs",
     "UserMemories.create_memory",
+    api.MemoryBlobResponse,
     create=True,
     success=201,
-    model=api.MemoryBlobResponse,
 )
 UPDATE_MEMORY: Final = Operation(
     "updateMemory",
     "PATCH",
     "/memory-blobs/{blobId}",
     "UserMemories.update_memory",
-    model=api.MemoryBlobResponse,
+    api.MemoryBlobResponse,
 )
 DELETE_MEMORY: Final = Operation(
     "deleteMemory",
     "DELETE",
     "/memory-blobs/{blobId}",
     "UserMemories.delete_memory",
-    model=api.DeleteMemoryResponse,
+    api.DeleteMemoryResponse,
 )
-LIST_TAGS: Final = Operation(
-    "listTags", "GET", "/tags", "UserMemories.list_tags", model=api.TagList
-)
-GET_TAG: Final = Operation("getTag", "GET", "/tags/{tagId}", "UserMemories.get_tag", model=api.Tag)
+LIST_TAGS: Final = Operation("listTags", "GET", "/tags", "UserMemories.list_tags", api.TagList)
+GET_TAG: Final = Operation("getTag", "GET", "/tags/{tagId}", "UserMemories.get_tag", api.Tag)
 
-OPERATIONS: Final = {
+OPERATIONS: Final[Mapping[str, Operation[Any]]] = {
     op.operation_id: op
     for op in (
         CREATE_TOKEN,

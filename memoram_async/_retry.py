@@ -33,11 +33,29 @@ from ._constants import (
     RETRYABLE_STATUSES,
 )
 
+
+class AttemptTimedOut(Exception):
+    """An attempt outlived the whole-attempt ``timeout`` (internal; retried like a read timeout).
+
+    Attributes:
+        seconds: The per-attempt timeout that ran out.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 # The request never left this machine: nothing can have been processed.
 NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Transport failures worth another attempt; the others (UnsupportedProtocol, LocalProtocolError,
 # ProxyError...) are configuration problems that would fail the same way again.
-TRANSIENT: Final = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+TRANSIENT: Final = (
+    httpx.NetworkError,
+    httpx.TimeoutException,
+    httpx.RemoteProtocolError,
+    AttemptTimedOut,
+)
 
 
 def backoff_delay(retry: int, rng: Callable[[], float] = random.random) -> float:

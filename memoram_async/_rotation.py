@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 from uuid import UUID
 
 from memoram_api import models as api
 from memoram_api.api.memory_management import get_memory, list_memories
-from memoram_api.types import Response
+from memoram_api.types import UNSET
 
 from ._constants import MAX_PAGE_SIZE, MAX_REENCRYPT_CONCURRENCY
 from ._convert import blob_id, expect, list_of, stored_content
@@ -53,30 +52,25 @@ class StoredReader:
         """One memory's content as stored."""
         return await self._session.call(
             GET_MEMORY,
-            get_memory.asyncio_detailed,
-            {"blob_id": memory_id, "user_id": self._user_id},
-            lambda response: stored_content(expect(response.parsed, api.MemoryBlob, "a memory")),
+            get_memory._get_kwargs(memory_id, user_id=self._user_id),
+            stored_content,
             self._options,
-            f"/memory-blobs/{memory_id}",
         )
 
     async def page(self, cursor: str | None) -> RawPage:
         """One page of (id, stored content), largest pages, from ``cursor``."""
 
-        def parse(response: Response[Any]) -> RawPage:
-            page = expect(response.parsed, api.MemoryBlobList, "a page of memories")
+        def parse(page: api.MemoryBlobList) -> RawPage:
             raw = []
             for item in list_of(page.memory_blobs, "memoryBlobs"):
                 blob = expect(item, api.MemoryBlob, "a memory")
                 raw.append((blob_id(blob), stored_content(blob)))
             return raw, next_cursor_of(page.next_cursor)
 
-        query: dict[str, Any] = {"user_id": self._user_id, "limit": MAX_PAGE_SIZE}
-        if cursor is not None:
-            query["cursor"] = cursor
-        return await self._session.call(
-            LIST_MEMORIES, list_memories.asyncio_detailed, query, parse, self._options
+        spec = list_memories._get_kwargs(
+            user_id=self._user_id, limit=MAX_PAGE_SIZE, cursor=UNSET if cursor is None else cursor
         )
+        return await self._session.call(LIST_MEMORIES, spec, parse, self._options)
 
 
 async def reencrypt_all(

@@ -1,32 +1,26 @@
 """Sending: one httpx request per attempt, through the app's own client or the SDK's.
 
-The generated ``asyncio_detailed`` functions only call ``client.get_async_httpx_client()
-.request(...)`` and read ``client.raise_on_unexpected_status``. An :class:`Attempt` stands in
-for that client: its ``request`` builds the request with the chosen ``httpx.AsyncClient``'s own
-``build_request`` (so its default headers, query params, cookies and timeout apply; the URL is
-absolute, so its ``base_url`` does not) and sends it once with ``client.send``, with our own
-``auth`` (so the client's ``auth=`` never touches a Memoram request) and no redirects. Only the
-documented success status goes back to generated parsing; any other answer leaves as an
-exception the retry loop sorts out.
+:class:`Connection` is the ``httpx.AsyncClient`` a client sends through (the app's
+``http_client=``, or the SDK's own), bound to its event loop. :func:`send_once` sends a built
+request once with ``client.send``, with our own ``auth`` (so the client's ``auth=`` never
+touches a Memoram request) and no redirects, and hands back whatever answer came, error
+statuses included; :func:`reports_trace` tells whether the client's transports report
+httpcore's trace events (from which the request loop learns whether a request left).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Final
+from typing import Final
 
 import httpx
 from httpx._client import UseClientDefault
 
-from ._auth import FixedToken, TokenManager, authorization
 from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
-from ._errors import APIConnectionError, ClientClosedError, EventLoopError
+from ._errors import ClientClosedError, EventLoopError
 from ._loopback import HostCheck
-from ._operations import CREATE_TOKEN, Operation
 from ._pool import default_transport
-from ._secret import RedactedStr
 from ._tls import shared_ssl_context
-from ._translate import read_error
 
 # Replaces the client's own auth= for every Memoram request: the bearer token is set here.
 _NO_AUTH: Final = httpx.Auth()
@@ -40,14 +34,6 @@ class ClientFailure(Exception):
     def __init__(self, request: httpx.Request) -> None:
         super().__init__("the httpx client raised")
         self.request = request
-
-
-class UndocumentedSuccess(Exception):
-    """A 2xx answer other than the documented one (internal): parsed by the retry loop."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
 
 
 class Connection:
@@ -79,6 +65,10 @@ class Connection:
         self._borrowed = http_client
         self._own: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Whether the client's transports report trace events (httpx's own do; a MockTransport,
+        # an ASGITransport or a custom one do not): known at the first use of the client.
+        self.traced = False
+        self._trace_checked: httpx.AsyncClient | None = None
         # The timeout each request carries unless its call sets one: the client's own when it
         # is the timeout configured (the app's bounded one, or ours), else ours.
         self.default_timeout: httpx.Timeout | UseClientDefault = (
@@ -111,21 +101,28 @@ class Connection:
             )
         client = self._borrowed or self._own
         if client is None:
-            trust_env = self._transport is None and not self.host_check.bypasses_proxies
-            client = self._own = httpx.AsyncClient(
-                # One CA bundle load per process, not one per client inside the event loop
-                # (a transport= given brings its own TLS, if any).
-                verify=True if self._transport else shared_ssl_context(trust_env=trust_env),
-                timeout=self._timeout,
-                transport=self._transport or default_transport(trust_env=trust_env),
-                limits=DEFAULT_CONNECTION_LIMITS,
-                follow_redirects=False,
-                headers={"User-Agent": USER_AGENT},
-                # A transport= given is the one used (proxy variables would replace it for
-                # matching URLs), and plain http to loopback never goes through a proxy.
-                trust_env=trust_env,
-            )
+            client = self._own = self._new_client()
+            self.traced = reports_trace(client)
+        elif self._borrowed is not None and self._trace_checked is not client:
+            self._trace_checked = client
+            self.traced = reports_trace(client)
         return client
+
+    def _new_client(self) -> httpx.AsyncClient:
+        trust_env = self._transport is None and not self.host_check.bypasses_proxies
+        return httpx.AsyncClient(
+            # One CA bundle load per process, not one per client inside the event loop
+            # (a transport= given brings its own TLS, if any).
+            verify=True if self._transport else shared_ssl_context(trust_env=trust_env),
+            timeout=self._timeout,
+            transport=self._transport or default_transport(trust_env=trust_env),
+            limits=DEFAULT_CONNECTION_LIMITS,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            # A transport= given is the one used (proxy variables would replace it for
+            # matching URLs), and plain http to loopback never goes through a proxy.
+            trust_env=trust_env,
+        )
 
     async def aclose(self) -> None:
         """Close the SDK's own client; an app's http_client stays open. Idempotent.
@@ -153,107 +150,26 @@ class Connection:
             ) from exc
 
 
-class Attempt:
-    """One call's stand-in for the generated client: builds and sends each attempt's request.
+def reports_trace(client: httpx.AsyncClient) -> bool:
+    """Whether every transport of ``client`` is httpx's own (which reports trace events)."""
+    transports = [getattr(client, "_transport", None)]
+    transports += list(getattr(client, "_mounts", {}).values())
+    return all(isinstance(t, httpx.AsyncHTTPTransport) for t in transports)
 
-    Attributes:
-        answered: The status of the last answer (0 before any): tells a body that generated
-            parsing refused apart from a failure before any answer.
-        response: The last answer, whose body names the broken field when parsing fails.
+
+async def send_once(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """Send ``request`` once through ``client``: any answer, error statuses included.
+
+    Raises:
+        httpx.HTTPError: No answer (or a body httpx cannot decode).
+        ClientFailure: The client's event hook, auth or transport raised something else.
     """
-
-    __slots__ = ("_connection", "_op", "_path", "_timeout", "_tokens", "answered", "response")
-
-    # Read by generated code: a status it does not document raises instead of parsing None.
-    raise_on_unexpected_status: Final = True
-
-    def __init__(
-        self,
-        connection: Connection,
-        tokens: TokenManager | FixedToken,
-        op: Operation,
-        path: str,
-        timeout: httpx.Timeout | UseClientDefault,
-    ) -> None:
-        self._connection = connection
-        self._tokens = tokens
-        self._op = op
-        self._path = path
-        self._timeout = timeout
-        self.answered = 0
-        self.response: httpx.Response | None = None
-
-    def get_async_httpx_client(self) -> Attempt:
-        """What generated code calls ``request`` on: this object itself."""
-        return self
-
-    async def request(self, *, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send one attempt; return the answer only when it has the documented status.
-
-        Raises:
-            ErrorAnswer: An answer with an error status (after one token refresh for a 401).
-            UndocumentedSuccess: Another 2xx answer.
-            httpx.TransportError: No answer.
-        """
-        connection = self._connection
-        if not connection.host_check.cleared:
-            await connection.host_check.check(connection.resolve_within)
-        client = connection.client()
-        if client.is_closed:
-            raise APIConnectionError(
-                f"{self._op.method} {self._path} cannot be sent: the http_client given to "
-                "MemoramClient was closed. Keep it open while the MemoramClient is in use.",
-                method=self._op.method,
-                path=self._path,
-            )
-        op = self._op
-        tokens = self._tokens
-        header = ""
-        target: str | httpx.URL = connection.base_url + url
-        params = kwargs.get("params")
-        if params is not None and not client.params:
-            # The query goes into the one parse of the URL: handed to build_request, the params
-            # would make httpx parse the whole URL a second time (the same URL either way). With
-            # the app's default params, build_request merges them as usual.
-            target = httpx.URL(target, params=kwargs.pop("params"))
-        if op is CREATE_TOKEN:
-            request = client.build_request(method, target, timeout=self._timeout, **kwargs)
-            # The app's default Authorization (if any) is not for Memoram.
-            request.headers.pop("Authorization", None)
-        else:
-            # The cached header without a coroutine on the hot path; a fetch otherwise.
-            header = tokens.header() or await authorization(tokens)
-            # Merged by build_request after the client's defaults, so ours win on conflict.
-            headers = kwargs.pop("headers", None)
-            if headers is None:
-                headers = {"Authorization": header}
-            else:
-                headers["Authorization"] = header
-            request = client.build_request(
-                method, target, timeout=self._timeout, headers=headers, **kwargs
-            )
-        replayed = False
-        while True:
-            try:
-                response = await client.send(request, auth=_NO_AUTH, follow_redirects=False)
-            except httpx.HTTPStatusError as exc:
-                # E.g. httpx's documented raise_for_status hook: the answer is still the answer.
-                response = exc.response
-            except httpx.HTTPError:
-                raise
-            except Exception as exc:
-                raise ClientFailure(request) from exc
-            status = response.status_code
-            if status != 401 or replayed or not header or not tokens.refreshable:
-                break
-            # The token was refused (revoked, or expired early): one replay with a new one.
-            header = RedactedStr("Bearer " + (await tokens.refresh(header)).reveal())
-            request.headers["Authorization"] = header
-            replayed = True
-        self.answered = status
-        self.response = response
-        if status == op.success:
-            return response
-        if 200 <= status < 300:
-            raise UndocumentedSuccess(response)
-        raise read_error(response, request)
+    try:
+        return await client.send(request, auth=_NO_AUTH, follow_redirects=False)
+    except httpx.HTTPStatusError as exc:
+        # E.g. httpx's documented raise_for_status hook: the answer is still the answer.
+        return exc.response
+    except httpx.HTTPError:
+        raise
+    except Exception as exc:
+        raise ClientFailure(request) from exc

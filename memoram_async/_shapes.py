@@ -3,7 +3,9 @@
 ``RESPONSE_SHAPES`` is the tolerant reader's table (``docs/tolerant-reader.md`` explains each
 decision): for every response schema, the fields the SDK reads, their JSON type, whether they
 must be present, and whether null is accepted. Everything else in an answer is ignored, at every
-level. ``tests/test_shapes.py`` checks the table against ``openapi.yaml``.
+level. Which schema an operation's answer has comes from its generated model
+(``_operations.Operation.schema``); ``tests/unit/test_shapes.py`` checks both against
+``openapi.yaml``.
 
 When an answer cannot be read, :func:`locate_shape_error` walks its raw JSON against the table
 and names the first field that breaks it (``memoryBlobs[3].importance``), what was expected and
@@ -13,13 +15,15 @@ the JSON type received, never the value: values may be secrets or the user's wor
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 from uuid import UUID
 
 import attrs
 import httpx
+
+from ._operations import OPERATIONS
 
 
 class ResponseShapeError(ValueError):
@@ -158,22 +162,6 @@ RESPONSE_SHAPES: Final[Mapping[str, Mapping[str, Field]]] = {
     "TagList": {"items": Field("array", required=True, items="Tag")},
 }
 
-# The schema of each operation's success answer.
-OPERATION_SHAPES: Final[Mapping[str, str]] = {
-    "createToken": "AuthTokenResponse",
-    "createAccessRequest": "AccessRequest",
-    "listAccessRequests": "AccessRequestList",
-    "getAccessRequest": "AccessRequest",
-    "getAccessCredentials": "AccessCredentials",
-    "listMemories": "MemoryBlobList",
-    "getMemory": "MemoryBlob",
-    "createMemory": "MemoryBlobResponse",
-    "updateMemory": "MemoryBlobResponse",
-    "deleteMemory": "DeleteMemoryResponse",
-    "listTags": "TagList",
-    "getTag": "Tag",
-}
-
 _EXPECTED: Final = {
     "string": "a string",
     "id": "a non-empty string",
@@ -216,37 +204,49 @@ def expected_of(kind: str, *, nullable: bool = False) -> str:
     return f"{words} or null" if nullable else words
 
 
+def _text_problem(value: object, kind: str) -> str | None:
+    """What is wrong with ``value`` as a text kind (``string``, ``id``, ``token``,
+    ``date-time``, ``uuid``), or None."""
+    if not isinstance(value, str):
+        return json_type(value)
+    if kind in ("id", "token") and not value:
+        return "an empty string"
+    if kind == "token" and any(c.isspace() for c in value):
+        return "a string with whitespace"
+    parse, words = _TEXT_FORMATS.get(kind, (None, ""))
+    if parse is not None:
+        try:
+            parse(value)
+        except ValueError:
+            return words
+    return None
+
+
+# Text kinds with a format, how it is parsed, and what a string that fails it is called.
+_TEXT_FORMATS: Final[Mapping[str, tuple[Callable[[str], object], str]]] = {
+    "date-time": (datetime.fromisoformat, "a string that is not a date-time"),
+    "uuid": (UUID, "a string that is not a UUID"),
+}
+_TEXT_KINDS: Final = frozenset({"string", "id", "token", "date-time", "uuid"})
+# The other kinds: whether a value is one.
+_IS_KIND: Final[Mapping[str, Callable[[object], bool]]] = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+}
+
+
 def _kind_problem(value: object, kind: str) -> str | None:
     """What is wrong with ``value`` as a ``kind`` (the received words), or None."""
-    if kind in ("string", "id", "token", "date-time", "uuid"):
-        if not isinstance(value, str):
-            return json_type(value)
-        if kind in ("id", "token") and not value:
-            return "an empty string"
-        if kind == "token" and any(c.isspace() for c in value):
-            return "a string with whitespace"
-        if kind == "date-time":
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                return "a string that is not a date-time"
-        if kind == "uuid":
-            try:
-                UUID(value)
-            except ValueError:
-                return "a string that is not a UUID"
-        return None
-    if kind == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif kind == "number":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    elif kind == "boolean":
-        ok = isinstance(value, bool)
-    elif kind == "array":
-        ok = isinstance(value, list)
-    else:
-        ok = isinstance(value, dict)
-    return None if ok else json_type(value)
+    if kind in _TEXT_KINDS:
+        return _text_problem(value, kind)
+    is_kind = _IS_KIND.get(kind, _is_object)
+    return None if is_kind(value) else json_type(value)
+
+
+def _is_object(value: object) -> bool:
+    return isinstance(value, dict)
 
 
 def first_problem(body: object, schema: str, path: str = "") -> ResponseShapeError | None:
@@ -260,27 +260,39 @@ def first_problem(body: object, schema: str, path: str = "") -> ResponseShapeErr
                 expected = expected_of(spec.kind, nullable=spec.nullable)
                 return ResponseShapeError(field=where, expected=expected, received="missing")
             continue
-        value = body[name]
-        if value is None and spec.nullable:
-            continue
-        received = _kind_problem(value, spec.kind)
-        if received is not None:
-            expected = expected_of(spec.kind, nullable=spec.nullable)
-            return ResponseShapeError(field=where, expected=expected, received=received)
-        if spec.kind in RESPONSE_SHAPES:
-            problem = first_problem(value, spec.kind, where)
+        problem = _field_problem(body[name], spec, where)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _field_problem(value: object, spec: Field, where: str) -> ResponseShapeError | None:
+    """The first problem of one present field (and what it holds), or None."""
+    if value is None and spec.nullable:
+        return None
+    received = _kind_problem(value, spec.kind)
+    if received is not None:
+        expected = expected_of(spec.kind, nullable=spec.nullable)
+        return ResponseShapeError(field=where, expected=expected, received=received)
+    if spec.kind in RESPONSE_SHAPES:
+        return first_problem(value, spec.kind, where)
+    if spec.kind == "array" and spec.items is not None:
+        return _items_problem(cast(list[object], value), spec.items, where)
+    return None
+
+
+def _items_problem(items: list[object], kind: str, where: str) -> ResponseShapeError | None:
+    """The first item of an array that is not a ``kind``, or None."""
+    for index, item in enumerate(items):
+        item_path = f"{where}[{index}]"
+        if kind in RESPONSE_SHAPES:
+            problem = first_problem(item, kind, item_path)
             if problem is not None:
                 return problem
-        if spec.kind == "array" and spec.items is not None:
-            for index, item in enumerate(value):
-                item_path = f"{where}[{index}]"
-                if spec.items in RESPONSE_SHAPES:
-                    problem = first_problem(item, spec.items, item_path)
-                    if problem is not None:
-                        return problem
-                elif (received := _kind_problem(item, spec.items)) is not None:
-                    expected = expected_of(spec.items)
-                    return ResponseShapeError(field=item_path, expected=expected, received=received)
+        elif (received := _kind_problem(item, kind)) is not None:
+            return ResponseShapeError(
+                field=item_path, expected=expected_of(kind), received=received
+            )
     return None
 
 
@@ -299,7 +311,8 @@ def locate_shape_error(
         is known), else ``exc`` itself when it is a ResponseShapeError, else an error naming
         only the exception's type. Its ``str()`` never holds a value of the body.
     """
-    schema = OPERATION_SHAPES.get(operation_id or "")
+    op = OPERATIONS.get(operation_id or "")
+    schema = None if op is None else op.schema
     located: ResponseShapeError | None = None
     if isinstance(exc, httpx.DecodingError):
         located = ResponseShapeError(

@@ -23,6 +23,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
+    InternalServerError,
     RateLimitError,
     RequestTooLargeError,
     error_class_for_status,
@@ -30,6 +31,7 @@ from ._errors import (
 from ._operations import CREATE_TOKEN, Operation
 from ._printable import quoted
 from ._redact import clean_text, sent_secrets
+from ._retry import AttemptTimedOut
 from ._shapes import ResponseShapeError
 
 # The limit a 413's message states: a byte count after "limit", "at most" or "max"
@@ -139,7 +141,7 @@ def reason_phrase(status: int) -> str:
         return "(non-standard status)"
 
 
-def status_hint(op: Operation, status: int, *, fixed_token: bool) -> str:
+def status_hint(op: Operation[Any], status: int, *, fixed_token: bool) -> str:
     """What the caller should do about an error status of ``op``."""
     cls = error_class_for_status(status)
     if op is CREATE_TOKEN and status == 404:
@@ -167,15 +169,17 @@ def status_hint(op: Operation, status: int, *, fixed_token: bool) -> str:
 
 
 def status_error(
-    op: Operation,
+    op: Operation[Any],
     path: str,
     answer: ErrorAnswer,
     *,
     retry_after: float | None,
     outcome_unknown: bool,
     fixed_token: bool,
+    budget: str | None = None,
 ) -> APIStatusError:
-    """The typed error for an error answer."""
+    """The typed error for an error answer; ``budget`` says why it was not retried (its wait
+    would outlast the call's total_timeout)."""
     status = answer.status
     cls = error_class_for_status(status)
     text = f"{op.method} {path} failed with {status} {reason_phrase(status)}"
@@ -187,6 +191,8 @@ def status_error(
         if answer.limit_bytes is not None:
             text += f"; the server accepts at most {answer.limit_bytes} bytes"
         text += "."
+    if budget is not None:
+        text += f" Not retried: {budget}."
     text += f" {status_hint(op, status, fixed_token=fixed_token)}"
     if answer.request_id:
         text += f" Request id: {quoted(answer.request_id)}."
@@ -200,6 +206,8 @@ def status_error(
     }
     if cls is RateLimitError:
         return RateLimitError(text, retry_after=retry_after, **common)
+    if cls is InternalServerError:
+        return InternalServerError(text, retry_after=retry_after, **common)
     if cls is RequestTooLargeError:
         return RequestTooLargeError(
             text, sent_bytes=answer.sent_bytes, limit_bytes=answer.limit_bytes, **common
@@ -208,18 +216,27 @@ def status_error(
 
 
 def connection_error(
-    op: Operation, path: str, exc: BaseException, outcome_unknown: bool
+    op: Operation[Any],
+    path: str,
+    exc: BaseException,
+    outcome_unknown: bool,
+    budget: str | None = None,
 ) -> APIConnectionError:
-    """The typed error for an attempt that got no answer."""
+    """The typed error for an attempt that got no answer; ``budget`` names the timeout that
+    ran out, with its value."""
     redact: list[str] = []
     if isinstance(exc, httpx.RequestError):
         with contextlib.suppress(RuntimeError):  # raised without a request attached
             redact = sent_secrets(exc.request)
-    detail = clean_text(str(exc), 120, redact)
+    detail = None if isinstance(exc, AttemptTimedOut) else clean_text(str(exc), 120, redact)
     kind = type(exc).__name__ + (f": {detail}" if detail else "")
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.TimeoutException | AttemptTimedOut):
+        what = (
+            "the whole answer did not arrive in time" if isinstance(exc, AttemptTimedOut) else kind
+        )
+        ran_out = f": {budget} ran out" if budget else ""
         return APITimeoutError(
-            f"{op.method} {path} timed out ({kind}). Try again, or raise the timeout.",
+            f"{op.method} {path} timed out ({what}){ran_out}. Try again, or raise the timeout.",
             method=op.method,
             path=path,
             outcome_unknown=outcome_unknown,
@@ -233,7 +250,7 @@ def connection_error(
 
 
 def client_failure_error(
-    op: Operation, path: str, exc: BaseException, outcome_unknown: bool
+    op: Operation[Any], path: str, exc: BaseException, outcome_unknown: bool
 ) -> APIConnectionError:
     """The typed error for an httpx client that raised a non-httpx exception while sending."""
     cause = exc.__cause__ if exc.__cause__ is not None else exc
@@ -252,7 +269,7 @@ def client_failure_error(
 
 
 def shape_error(
-    op: Operation,
+    op: Operation[Any],
     path: str,
     what: str,
     status: int,
@@ -276,7 +293,7 @@ def shape_error(
     )
 
 
-def closed_error(op: Operation, maybe_processed: bool) -> ClientClosedError:
+def closed_error(op: Operation[Any], maybe_processed: bool) -> ClientClosedError:
     """The error for a call whose client was closed under it."""
     return ClientClosedError(
         "The MemoramClient was closed during the call.",

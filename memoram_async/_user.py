@@ -15,22 +15,21 @@ from memoram_api.api.memory_management import (
     update_memory,
 )
 from memoram_api.api.memory_tag_management import get_tag, list_tags
-from memoram_api.types import Response
+from memoram_api.types import UNSET
 
 from ._constants import DEFAULT_PAGE_SIZE, REENCRYPT_CONCURRENCY
-from ._convert import expect
+from ._convert import memory_from_api, tag_from_api
 from ._crypto import Keyring
 from ._errors import ValidationError
 from ._memory_wire import (
+    ListQuery,
     create_fields,
     list_query,
     parse_deleted,
     parse_page,
-    parse_tag,
     parse_tags,
     read_memory,
     update_fields,
-    written_memory,
 )
 from ._models import Credentials, Memory, ReencryptionResult, Tag
 from ._operations import (
@@ -90,13 +89,15 @@ class UserMemories:
         *,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        total_timeout: float | NotGiven = NOT_GIVEN,
     ) -> UserMemories:
-        """A copy with another timeout or retry count, sharing connections and tokens.
+        """A copy with another timeout, total timeout or retry count, sharing connections and
+        tokens.
 
         Raises:
             ValidationError: A bad timeout or retry count.
         """
-        options = updated_options(self._options, timeout, max_retries)
+        options = updated_options(self._options, timeout, max_retries, total_timeout)
         return UserMemories(self._session, options, self._credentials, encrypt=self._encrypt)
 
     # -- memories ----------------------------------------------------------------------------
@@ -164,9 +165,8 @@ class UserMemories:
         )
         return await self._session.call(
             CREATE_MEMORY,
-            create_memory.asyncio_detailed,
-            {"body": body, "idempotency_key": idempotency_key()},
-            lambda response: written_memory(response, user_id, plain.text),
+            create_memory._get_kwargs(body=body, idempotency_key=idempotency_key()),
+            lambda blob: memory_from_api(blob, user_id=user_id, content=plain.text),
             self._options,
         )
 
@@ -181,11 +181,9 @@ class UserMemories:
         memory_id = check_id(memory_id, "memory_id")
         return await self._session.call(
             GET_MEMORY,
-            get_memory.asyncio_detailed,
-            {"blob_id": memory_id, "user_id": self._credentials.user_id},
-            self._parse_blob,
+            get_memory._get_kwargs(memory_id, user_id=self._credentials.user_id),
+            self._memory,
             self._options,
-            f"/memory-blobs/{memory_id}",
         )
 
     def list_memories(
@@ -228,13 +226,18 @@ class UserMemories:
             raise ValidationError("strict must be True or False")
         return MemoryIterator(lambda cursor: self._page(query, cursor), strict=strict)
 
-    async def _page(self, query: dict[str, Any], cursor: str | None) -> Page:
-        kwargs = query if cursor is None else {**query, "cursor": cursor}
+    async def _page(self, query: ListQuery, cursor: str | None) -> Page:
         return await self._session.call(
             LIST_MEMORIES,
-            list_memories.asyncio_detailed,
-            kwargs,
-            lambda response: parse_page(response, self._memory),
+            list_memories._get_kwargs(
+                user_id=query.user_id,
+                limit=query.limit,
+                cursor=UNSET if cursor is None else cursor,
+                tags=query.tags,
+                search_query=query.search_query,
+                importance=query.importance,
+            ),
+            lambda page: parse_page(page, self._memory),
             self._options,
         )
 
@@ -305,13 +308,11 @@ class UserMemories:
         user_id = self._credentials.user_id
         return await self._session.call(
             UPDATE_MEMORY,
-            update_memory.asyncio_detailed,
-            {"blob_id": memory_id, "body": body},
-            lambda response: written_memory(
-                response, user_id, None if plain is None else plain.text
+            update_memory._get_kwargs(memory_id, body=body),
+            lambda blob: memory_from_api(
+                blob, user_id=user_id, content=None if plain is None else plain.text
             ),
             self._options,
-            f"/memory-blobs/{memory_id}",
         )
 
     async def delete_memory(self, memory_id: str) -> None:
@@ -324,11 +325,9 @@ class UserMemories:
         memory_id = check_id(memory_id, "memory_id")
         await self._session.call(
             DELETE_MEMORY,
-            delete_memory.asyncio_detailed,
-            {"blob_id": memory_id, "user_id": self._credentials.user_id},
+            delete_memory._get_kwargs(memory_id, user_id=self._credentials.user_id),
             parse_deleted,
             self._options,
-            f"/memory-blobs/{memory_id}",
         )
 
     # -- tags --------------------------------------------------------------------------------
@@ -337,8 +336,7 @@ class UserMemories:
         """All tags of the user."""
         return await self._session.call(
             LIST_TAGS,
-            list_tags.asyncio_detailed,
-            {"user_id": self._credentials.user_id},
+            list_tags._get_kwargs(user_id=self._credentials.user_id),
             parse_tags,
             self._options,
         )
@@ -353,11 +351,9 @@ class UserMemories:
         tag_id = check_id(tag_id, "tag_id")
         return await self._session.call(
             GET_TAG,
-            get_tag.asyncio_detailed,
-            {"tag_id": tag_id, "user_id": self._credentials.user_id},
-            parse_tag,
+            get_tag._get_kwargs(tag_id, user_id=self._credentials.user_id),
+            tag_from_api,
             self._options,
-            f"/tags/{tag_id}",
         )
 
     # -- key rotation ------------------------------------------------------------------------
@@ -391,9 +387,6 @@ class UserMemories:
         return await reencrypt_all(self._keyring, self._user_text, reader, rewrite, concurrency)
 
     # -- conversion --------------------------------------------------------------------------
-
-    def _parse_blob(self, response: Response[Any]) -> Memory:
-        return self._memory(expect(response.parsed, api.MemoryBlob, "a memory"))
 
     def _memory(self, blob: api.MemoryBlob) -> Memory:
         keyring = self._keyring if self._encrypt else None

@@ -13,6 +13,13 @@ inputs, the generator's version and the hash of every file it wrote):
 
 ``--write`` is ``make generate``: it generates into a temporary folder and syncs the result into
 generated/, deleting files the generator no longer writes, then writes the stamp.
+
+Generation that warns is generation that fails: the generator runs with ``--fail-on-warning``,
+so a response it would drop or a reference it cannot resolve stops both modes with the
+generator's own words, and generated/ is left as it was. An invalid spec stops them before the
+generator runs, in one line (``scripts/spec_check.py``). The generator is part of the release:
+the installed generator must be the version ``pyproject.toml`` pins, and so must the one the
+stamp records, or the check says which of the three differs.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import filecmp
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +38,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+if __package__:
+    from scripts import spec_check
+else:  # run as a file (python scripts/check_generated.py): its folder is on sys.path
+    import spec_check
+
 PACKAGE = "memoram_api"
 GENERATOR = "openapi-python-client"
 STAMP = "generation.json"
@@ -37,6 +50,8 @@ INPUTS = ("openapi.yaml", "openapi-python-client.yaml")
 IGNORED_PARTS = {"__pycache__", ".ruff_cache", ".mypy_cache"}
 HAND_EDIT = "revert your edit with git checkout -- FILE; change openapi.yaml or the SDK instead"
 NOT_GENERATED = "run make generate"
+# Exit status when the spec or the generator cannot be used at all (1: generated/ is stale).
+UNUSABLE = 2
 
 
 def _files(root: Path) -> set[Path]:
@@ -51,20 +66,57 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+class GenerationError(Exception):
+    """Generation cannot be trusted; ``str()`` says why and what to do."""
+
+
 def generator_version() -> str:
     """The installed generator's version, recorded in the stamp."""
     return f"{GENERATOR} {version(GENERATOR)}"
 
 
+def pinned_version(project: Path) -> str | None:
+    """The generator as ``pyproject.toml`` pins it (``openapi-python-client X.Y.Z``), if it does."""
+    try:
+        text = (project / "pyproject.toml").read_text()
+    except OSError:
+        return None
+    found = re.search(rf'"{re.escape(GENERATOR)}==([^"]+)"', text)
+    return f"{GENERATOR} {found.group(1)}" if found else None
+
+
+def check_installed(project: Path) -> None:
+    """Refuse to generate with another generator than the pinned one."""
+    pinned, installed = pinned_version(project), generator_version()
+    if pinned is not None and pinned != installed:
+        raise GenerationError(
+            f"{installed} is installed, but pyproject.toml pins {pinned}: run make venv"
+        )
+
+
+def _generator_words(output: str) -> str:
+    """The generator's report, without its blank lines, skipped integrations and trailer."""
+    noise = ("Generating ", "Skipping Integration", "ruff is not in PATH", "If you believe")
+    lines = [line.rstrip() for line in output.splitlines()]
+    return "\n".join(line for line in lines if line.strip() and not line.startswith(noise))
+
+
 def generate(project: Path, output: Path) -> None:
-    """Run the pinned generator for `project`'s spec and config into `output`."""
+    """Run the pinned generator for `project`'s spec and config into `output`.
+
+    Raises:
+        spec_check.SpecError: The spec is not valid OpenAPI (one line).
+        GenerationError: Another generator than the pinned one, or the generator warned.
+    """
+    spec_check.load(project / "openapi.yaml", name="openapi.yaml", refs=False)
+    check_installed(project)
     # The generator and the ruff its post-hooks call live beside this interpreter in .venv/bin.
     tools = str(Path(sys.executable).parent)
     path = os.pathsep.join([tools, os.environ.get("PATH", "")])
     generator = shutil.which(GENERATOR, path=path)
     if generator is None:
         sys.exit(f"{GENERATOR} is not installed: run `make venv` first")
-    subprocess.run(
+    result = subprocess.run(
         [
             generator,
             "generate",
@@ -75,13 +127,21 @@ def generate(project: Path, output: Path) -> None:
             "--meta",
             "none",
             "--overwrite",
+            "--fail-on-warning",
             "--output-path",
             str(output),
         ],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        check=False,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PATH": path},
     )
+    if result.returncode != 0:
+        words = _generator_words(result.stdout + result.stderr)
+        raise GenerationError(
+            f"{GENERATOR} warned on openapi.yaml (a warning fails generation; generated/ is "
+            f"left as it was):\n{words}"
+        )
 
 
 def stamp_for(project: Path) -> dict[str, Any]:
@@ -185,8 +245,28 @@ def main(argv: list[str] | None = None) -> int:
         "--write", action="store_true", help="regenerate and sync generated/ (make generate)"
     )
     args = parser.parse_args(argv)
-    project: Path = args.project.resolve()
-    if args.write:
+    try:
+        return run(args.project.resolve(), write_mode=args.write)
+    except (spec_check.SpecError, GenerationError) as exc:
+        print(exc, file=sys.stderr)
+        return UNUSABLE
+
+
+def stamp_problems(project: Path, stamp: dict[str, Any] | None) -> list[str]:
+    """Which of the pin and the stamp's generator differs, with what to do."""
+    pinned = pinned_version(project)
+    recorded = (stamp or {}).get("generator")
+    if stamp is None or pinned is None or recorded == pinned:
+        return []
+    return [
+        f"generated/{STAMP} was written by {recorded}, but pyproject.toml pins {pinned}: "
+        "run make venv, then make generate, and review the diff"
+    ]
+
+
+def run(project: Path, *, write_mode: bool) -> int:
+    """``make generate`` (``write_mode``) or the drift gate; the exit status."""
+    if write_mode:
         for line in write(project) or ["generated/ was already up to date"]:
             print(line)
         return 0
@@ -195,7 +275,12 @@ def main(argv: list[str] | None = None) -> int:
         fresh = Path(scratch) / PACKAGE
         generate(project, fresh)
         found = differences(fresh, project / "generated" / PACKAGE)
+    pin = stamp_problems(project, stamp)
+    for line in pin:
+        print(line)
     if not found:
+        if pin:
+            return 1
         if stamp != stamp_for(project):
             print(f"generated/{STAMP} does not describe generated/ and its inputs: {NOT_GENERATED}")
             return 1

@@ -38,6 +38,17 @@ once a public method calls it); a new error status: **patch** (the SDK maps any 
 ``APIStatusError``); a success response removed or changed: **major**; a new ``operationId``
 for the same route: **patch** (only generated module names change).
 
+Deprecation (``deprecated: true`` on an operation, a parameter or a property): **minor**, as
+semver asks of a deprecation; the SDK warns callers who use it (``memoram_async/_deprecation.py``).
+A deprecation withdrawn: **patch**.
+
+Servers: a URL removed or replaced (``/api/v1`` -> ``/api/v2``): **major** (calls made to the
+old base URL, the SDK's ``DEFAULT_BASE_URL`` among them, stop reaching the API); a URL added:
+**patch**.
+
+A spec that is not valid OpenAPI (YAML syntax, schema, a ``$ref`` to nothing) is refused in one
+line, ``FILE:LINE: what is wrong`` (``scripts/spec_check.py``), exit status 2.
+
 Formats ``float``/``double`` and ``int32``/``int64`` are interchangeable here (Python numbers).
 """
 
@@ -50,7 +61,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+if __package__:
+    from scripts import spec_check
+else:  # run as a file (python scripts/spec_diff.py): its folder is on sys.path
+    import spec_check
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 RANK = {"patch": 0, "minor": 1, "major": 2}
@@ -128,9 +142,13 @@ def _closure(spec: Spec, start: set[str]) -> set[str]:
     return seen
 
 
-def load(path: Path) -> Spec:
-    """Read a spec and work out which schemas travel in requests and which in responses."""
-    spec = Spec(yaml.safe_load(path.read_text()) or {})
+def load(path: Path, *, name: str | None = None) -> Spec:
+    """Read a spec and work out which schemas travel in requests and which in responses.
+
+    Raises:
+        spec_check.SpecError: Not valid OpenAPI; the message is one line naming file and line.
+    """
+    spec = Spec(spec_check.load(path, name=name))
     requests: set[str] = set()
     responses: set[str] = set()
     for operation in spec.operations().values():
@@ -162,6 +180,8 @@ def facts(spec: Spec, schema: Any) -> dict[str, Any]:
     enum = {str(value) for value in schema.get("enum", ())}
     open_enum = False
     nullable = bool(schema.get("nullable"))
+    if schema.get("deprecated"):
+        result["deprecated"] = True
     for key in ("anyOf", "oneOf", "allOf"):
         for part in schema.get(key, ()):
             sub = facts(spec, part)
@@ -247,8 +267,20 @@ def compare_facts(
         added = bool(new.get("nullable"))
         bump = ("patch" if added else "major") if request else ("major" if added else "patch")
         yield Change(bump, f"{side} nullable {'added' if added else 'removed'}", where)
+    yield from compare_deprecation(old, new, where, side)
     if "items" in old and "items" in new:
         yield from compare_facts(old["items"], new["items"], f"{where}[]", request=request)
+
+
+def compare_deprecation(
+    old: dict[str, Any], new: dict[str, Any], where: str, side: str
+) -> Iterator[Change]:
+    """``deprecated`` set (minor: announced, and the SDK warns its callers) or withdrawn."""
+    was, now = bool(old.get("deprecated")), bool(new.get("deprecated"))
+    if now and not was:
+        yield Change("minor", f"{side} deprecated", where, "the SDK warns callers who use it")
+    elif was and not now:
+        yield Change("patch", f"{side} deprecation withdrawn", where)
 
 
 def compare_schema(old: Spec, new: Spec, name: str) -> Iterator[Change]:
@@ -319,6 +351,7 @@ def compare_operation(old: Spec, new: Spec, route: str) -> Iterator[Change]:
     if before.get("operationId") != after.get("operationId"):
         detail = f"{before.get('operationId')} -> {after.get('operationId')}"
         yield Change("patch", "operationId changed", route, detail)
+    yield from compare_deprecation(before, after, route, "operation")
     old_params, new_params = _parameters(old, before), _parameters(new, after)
     for key in sorted(old_params.keys() - new_params.keys()):
         yield Change("major", "parameter removed", f"{route} {key}")
@@ -333,6 +366,9 @@ def compare_operation(old: Spec, new: Spec, route: str) -> Iterator[Change]:
         if was != now:
             label = "parameter now required" if now else "parameter now optional"
             yield Change("major" if now else "patch", label, f"{route} {key}")
+        yield from compare_deprecation(
+            old_params[key], new_params[key], f"{route} {key}", "parameter"
+        )
         yield from compare_facts(
             facts(old, old_params[key].get("schema", {})),
             facts(new, new_params[key].get("schema", {})),
@@ -367,9 +403,25 @@ def compare_operation(old: Spec, new: Spec, route: str) -> Iterator[Change]:
             yield Change("major", "response schema replaced", f"{route} {code}", detail)
 
 
+def compare_servers(old: Spec, new: Spec) -> Iterator[Change]:
+    """Base URLs removed (major: calls to them stop reaching the API) or added (patch)."""
+    before = [server.get("url", "") for server in old.raw.get("servers", ())]
+    after = [server.get("url", "") for server in new.raw.get("servers", ())]
+    removed = [url for url in before if url not in after]
+    added = [url for url in after if url not in before]
+    if len(removed) == len(added) == 1:
+        detail = "the SDK's DEFAULT_BASE_URL (memoram_async/_constants.py) must follow"
+        yield Change("major", "server moved", f"{removed[0]} -> {added[0]}", detail)
+        return
+    for url in removed:
+        yield Change("major", "server removed", url)
+    for url in added:
+        yield Change("patch", "server added", url)
+
+
 def diff(old: Spec, new: Spec) -> list[Change]:
     """Every classified change from ``old`` to ``new``."""
-    changes: list[Change] = []
+    changes: list[Change] = list(compare_servers(old, new))
     old_ops, new_ops = old.operations(), new.operations()
     for route in sorted(old_ops.keys() - new_ops.keys()):
         changes.append(
@@ -408,7 +460,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("old", type=Path, help="the spec before (e.g. the last release's)")
     parser.add_argument("new", type=Path, help="the spec after")
     args = parser.parse_args(argv)
-    for line in report(diff(load(args.old), load(args.new))):
+    try:
+        old, new = load(args.old), load(args.new)
+    except spec_check.SpecError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for line in report(diff(old, new)):
         print(line)
     return 0
 

@@ -17,6 +17,10 @@ that loading it imports none of the SDK); its two fixtures are re-exported here.
 Both set ``MEMORAM_API_KEY`` and ``MEMORAM_BASE_URL`` for the test, so code that builds its own
 ``MemoramClient()`` from the environment talks to them.
 
+Retries and polls wait for real unless told otherwise: ``instant_retries()`` (a context manager)
+or ``set_testing(True)`` make every wait of the SDK instant, as ``stamina.set_testing`` does,
+so a test of retries takes no wall-clock time and patches nothing private.
+
 Importing this module imports neither the local server (starlette, uvicorn) nor respx: each
 is imported by its fixture, which fails with an install hint when it is missing. Listing
 ``memoram_async.testing`` in ``pytest_plugins`` (for runs without plugin autoloading) still works.
@@ -45,6 +49,7 @@ from ._bodies import (
     tag_body,
     token_body,
 )
+from ._waits import instant_retries, set_testing
 
 if TYPE_CHECKING:
     from ._local import MemoramLocal
@@ -62,10 +67,12 @@ __all__ = [
     "credentials_body",
     "error_body",
     "fake_credentials",
+    "instant_retries",
     "memoram_local",
     "memoram_respx",
     "memory_body",
     "page_body",
+    "set_testing",
     "tag_body",
     "token_body",
 ]

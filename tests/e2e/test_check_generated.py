@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -131,3 +132,57 @@ def test_stale_stamp_fails(project_copy: Path) -> None:
     result = run_gate(project_copy)
     assert result.returncode == 1
     assert "generation.json does not describe generated/" in result.stdout
+
+
+def test_generator_warning_fails_in_the_generators_words(project_copy: Path) -> None:
+    """A $ref to nothing makes the generator warn: both modes fail, quoting it; nothing changes."""
+    spec = project_copy / "openapi.yaml"
+    spec.write_text(spec.read_text().replace("schemas/TagList'", "schemas/TagListing'", 1))
+    before = (project_copy / "generated" / "memoram_api" / "api").stat().st_mtime
+    for args in ((), ("--write",)):
+        result = run_gate(project_copy, *args)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "WARNING parsing GET /tags within memory_tag_management." in result.stderr
+        assert "response will be omitted from generated client" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert (project_copy / "generated" / "memoram_api" / "api").stat().st_mtime == before
+
+
+def test_invalid_yaml_is_one_line(project_copy: Path) -> None:
+    """A YAML syntax error stops the gate in one line naming file and line, no traceback."""
+    spec = project_copy / "openapi.yaml"
+    spec.write_text(spec.read_text().replace("  /tags:\n", "  /tags: [\n", 1))
+    result = run_gate(project_copy)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("openapi.yaml:")
+    assert "YAML syntax error" in result.stderr
+
+
+def test_stamp_written_by_another_generator_than_the_pin_fails(project_copy: Path) -> None:
+    """The stamp's generator must be the pinned one; the message names both versions."""
+    shutil.copy(ROOT / "pyproject.toml", project_copy / "pyproject.toml")
+    stamp = project_copy / "generated" / "generation.json"
+    recorded = json.loads(stamp.read_text())
+    pinned = recorded["generator"]
+    recorded["generator"] = "openapi-python-client 0.28.4"
+    stamp.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+    result = run_gate(project_copy)
+    assert result.returncode == 1
+    assert (
+        "generated/generation.json was written by openapi-python-client 0.28.4, but "
+        f"pyproject.toml pins {pinned}: run make venv, then make generate" in result.stdout
+    )
+
+
+def test_installed_generator_other_than_the_pin_refuses(project_copy: Path) -> None:
+    """With another generator installed than the pin, nothing is generated or compared."""
+    text = (ROOT / "pyproject.toml").read_text()
+    (project_copy / "pyproject.toml").write_text(
+        text.replace('"openapi-python-client==0.29.1"', '"openapi-python-client==0.28.4"')
+    )
+    result = run_gate(project_copy, "--write")
+    assert result.returncode == 2
+    assert "is installed, but pyproject.toml pins openapi-python-client 0.28.4: run make venv" in (
+        result.stderr
+    )

@@ -1,19 +1,20 @@
 """The release: `python -m build` makes a wheel and an sdist that install and run in a venv.
 
-Nothing here reaches a package index (tests talk to loopback only): the build runs without
-isolation on the pinned hatchling of .venv, and the fresh venv installs the wheel alone
-(`--no-index --no-deps`) while its dependencies are found through a .pth file naming .venv's
-site-packages. Such a line only extends sys.path; .pth files in that folder (the editable
-install of this checkout among them) are not run, so the SDK imports from the wheel.
+The build runs without isolation on the pinned hatchling of .venv. The venv the wheel goes into
+shares nothing with .venv: the base interpreter makes it, and pip installs the wheel from the
+local dist folder with its [local] extra and every dependency resolved from the package index
+as a user's pip would, so a dependency the wheel forgets to declare (or one the generated client
+needs, such as python-dateutil for another generator) fails here as it would for users.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import tomllib
 import zipfile
@@ -25,7 +26,7 @@ import memoram_async
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-STEP_TIMEOUT = 180
+STEP_TIMEOUT = 300
 
 # Building, installing and running the demo happen in fixtures, which count toward the timeout.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -62,29 +63,54 @@ def wheel(dist: Path) -> Path:
     return found
 
 
+def base_python() -> str:
+    """The interpreter .venv was made from (never .venv's own python)."""
+    found = getattr(sys, "_base_executable", None) or shutil.which("python3")
+    assert found is not None
+    return str(found)
+
+
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed with its [local] extra; returns its python."""
+    """A venv sharing nothing with .venv: the wheel and its [local] extra from the index."""
     home = tmp_path_factory.mktemp("venv")
-    run(sys.executable, "-m", "venv", home / "venv", cwd=home)
+    run(base_python(), "-m", "venv", home / "venv", cwd=home)
     python = home / "venv" / "bin" / "python"
-    fresh_site = run(
-        python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=home
-    )
-    dependencies = sysconfig.get_paths()["purelib"]
-    (Path(fresh_site.stdout.strip()) / "memoram-test-dependencies.pth").write_text(
-        dependencies + "\n"
-    )
-    run(python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", wheel, cwd=home)
+    run(python, "-m", "pip", "install", "--quiet", f"{wheel}[local]", cwd=home)
     return python
 
 
-def test_version_is_0_1_0_and_in_the_changelog() -> None:
-    """pyproject, memoram_async.__version__ (if any) and CHANGELOG.md agree on the version."""
-    assert VERSION == "0.1.0"
+def released_version() -> str:
+    """The last release, as release/VERSION records it."""
+    return (ROOT / "release" / "VERSION").read_text().strip()
+
+
+def test_release_state_is_recorded_beside_the_changelog() -> None:
+    """release/ records a version with its CHANGELOG heading; pyproject is at it or later."""
+    release = released_version()
     changelog = (ROOT / "CHANGELOG.md").read_text()
-    assert re.search(rf"^## \[{re.escape(VERSION)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M)
+    assert re.search(rf"^## \[{re.escape(release)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M)
+    assert tuple(map(int, VERSION.split("."))) >= tuple(map(int, release.split(".")))
     assert getattr(memoram_async, "__version__", VERSION) == VERSION
+    for name in ("openapi.yaml", "GENERATOR", "public-api.json"):
+        assert (ROOT / "release" / name).stat().st_size > 0, name
+
+
+def test_ci_runs_every_declared_python() -> None:
+    """ci.yml's matrix is exactly the Python versions pyproject.toml's classifiers declare."""
+    import yaml
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    prefix = "Programming Language :: Python :: 3."
+    declared = {
+        c.removeprefix("Programming Language :: Python :: ")
+        for c in project["classifiers"]
+        if c.startswith(prefix)
+    }
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    matrix = set(workflow["jobs"]["test"]["strategy"]["matrix"]["python"])
+    assert matrix == declared
+    assert project["requires-python"] == f">={min(declared, key=lambda v: int(v.split('.')[1]))}"
 
 
 def test_wheel_holds_both_packages_typed(wheel: Path) -> None:
@@ -146,6 +172,11 @@ def test_installed_wheel_runs_the_quickstart_against_its_local_server(
     )
     site = str(venv.parent.parent / "lib")
     assert all(line.startswith(site) for line in where.stdout.splitlines()), where.stdout
+    paths = json.loads(
+        run(venv, "-c", "import json, sys; print(json.dumps(sys.path))", cwd=tmp_path).stdout
+    )
+    borrowed = [p for p in paths if p.startswith((str(ROOT), sys.prefix))]
+    assert not borrowed, borrowed
     # scripts/demo.py runs `python -m memoram_local` and the quickstart with this venv.
     demo = run(venv, ROOT / "scripts" / "demo.py", cwd=tmp_path)
     assert "app    | The user now has 2 memories. Done." in demo.stdout

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -45,6 +48,9 @@ def add_operation(spec: dict[str, Any]) -> None:
     spec["paths"]["/tags/{tagId}"]["delete"] = {
         "operationId": "deleteTag",
         "tags": ["Memory Tag Management"],
+        "parameters": [
+            {"name": "tagId", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
         "responses": {"200": {"description": "Deleted."}},
     }
 
@@ -141,6 +147,36 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "major response nullable added: Tag.name",
         "major",
     ),
+    (
+        "request property deprecated",
+        lambda s: schema(s, "CreateMemoryRequest")["properties"]["source"].update(deprecated=True),
+        "minor request deprecated: CreateMemoryRequest.source",
+        "minor",
+    ),
+    (
+        "parameter deprecated",
+        lambda s: limit(s).update(deprecated=True),
+        "minor parameter deprecated: GET /memory-blobs query limit",
+        "minor",
+    ),
+    (
+        "operation deprecated",
+        lambda s: s["paths"]["/tags/{tagId}"]["get"].update(deprecated=True),
+        "minor operation deprecated: GET /tags/{tagId}",
+        "minor",
+    ),
+    (
+        "server moved",
+        lambda s: s["servers"][0].update(url="https://api.memoram.app/api/v2"),
+        "major server moved: https://api.memoram.app/api/v1 -> https://api.memoram.app/api/v2",
+        "major",
+    ),
+    (
+        "server added",
+        lambda s: s["servers"].append({"url": "https://eu.memoram.app/api/v1"}),
+        "patch server added: https://eu.memoram.app/api/v1",
+        "patch",
+    ),
 ]
 
 
@@ -228,3 +264,124 @@ def test_public_api_additions_and_breaks_are_found(tmp_path: Path) -> None:
     additions = [change.line() for change in release_diff.api_additions(old, new)]
     assert any("A.y" in text for text in breaks), breaks
     assert "minor parameter added: memoram_async.A.f(b)" in additions
+
+
+INVALID_SPECS = [
+    (
+        "YAML syntax error",
+        lambda text: text.replace("  /tags:\n", "  /tags: [\n", 1),
+        r"^new\.yaml:\d+: YAML syntax error: ",
+    ),
+    (
+        "schema error",
+        lambda text: text.replace("  - url: https://api.memoram.app/api/v1", "  - uri: x", 1),
+        r'^new\.yaml:13: not valid OpenAPI 3\.0: "url" is a required property \(at servers\.0\)$',
+    ),
+    (
+        "dangling $ref",
+        lambda text: text.replace("schemas/TagList'", "schemas/TagListing'", 1),
+        r"^new\.yaml:\d+: \$ref to nothing: #/components/schemas/TagListing \(at paths\./tags\.get",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "pattern"), [case[1:] for case in INVALID_SPECS], ids=[c[0] for c in INVALID_SPECS]
+)
+def test_invalid_spec_is_one_line_without_traceback(
+    tmp_path: Path, edit: Callable[[str], str], pattern: str
+) -> None:
+    """spec_diff refuses an invalid spec in one line naming file, line and problem (exit 2)."""
+    new = tmp_path / "new.yaml"
+    new.write_text(edit((ROOT / "openapi.yaml").read_text()))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "spec_diff.py"), str(ROOT / "openapi.yaml"), new],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert re.match(pattern, result.stderr.replace(str(tmp_path) + "/", "")), result.stderr
+
+
+def test_generator_change_is_its_own_line() -> None:
+    """A base written by another generator than generated/'s stamp gives one patch line."""
+    base = release_diff.release_base()
+    other = dataclasses.replace(base, generator="openapi-python-client 0.28.4")
+    now = release_diff.current_generator()
+    lines = [change.line() for change in release_diff.generator_changes(other)]
+    assert lines == [
+        f"patch generator changed: openapi-python-client 0.28.4 -> {now} (the generated client "
+        "may differ; the public-API diff and the release test show how)"
+    ]
+    assert release_diff.generator_changes(dataclasses.replace(base, generator=now)) == []
+
+
+def fresh_clone(tmp_path: Path) -> Path:
+    """A clone of this repository's committed state, as a CI checkout or a new contributor has."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    return clone
+
+
+def run_spec_diff(clone: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`make spec-diff`'s command in a clone, with ``env`` added to the environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.release_diff"],
+        cwd=clone,
+        env={**os.environ, "PYTHONPATH": f"{clone}:{clone / 'generated'}", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+
+
+def test_spec_diff_in_a_fresh_clone_measures_from_the_last_release(tmp_path: Path) -> None:
+    """Without BASE, a fresh clone (no tags) compares with release/ and names its version."""
+    clone = fresh_clone(tmp_path)
+    result = run_spec_diff(clone, {"BASE": ""})
+    assert result.returncode == 0, result.stderr
+    version = (clone / "release" / "VERSION").read_text().strip()
+    assert f"## openapi.yaml since the last release ({version})" in result.stdout
+    assert f"## next release (from {version})" in result.stdout
+    assert re.search(r"^next version: \d+\.\d+\.\d+$", result.stdout, re.M)
+
+
+def test_base_reaches_the_script_as_data_not_shell(tmp_path: Path) -> None:
+    """A BASE crafted to break out of quotes runs nothing: it is a (bad) git ref, one line."""
+    marker = tmp_path / "pwned"
+    attack = f"main'; touch {marker}; echo '"
+    dry = subprocess.run(
+        [
+            "make",
+            "-n",
+            "-o",
+            ".venv/.installed",
+            "regenerate-pr-prep",
+            "spec-diff",
+            f"BASE={attack}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert "pwned" not in dry.stdout, dry.stdout
+    real = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "spec-diff", f"BASE={attack}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    assert not marker.exists()
+    assert real.returncode != 0
+    assert f"cannot read pyproject.toml at {attack}" in real.stderr
+    assert "Traceback" not in real.stderr

@@ -83,17 +83,22 @@ def _generated_module(operation: dict[str, Any]) -> Any:
 async def test_public_method_goes_through_the_generated_operation(
     operation_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each operation's public method calls its generated asyncio_detailed, on the spec's route."""
+    """Each public method builds its request with its generated request builder (_get_kwargs),
+    on the spec's route, and never runs the generated sending code."""
     method, path, operation = SPEC_OPERATIONS[operation_id]
     module = _generated_module(operation)
     calls: list[str] = []
-    original = module.asyncio_detailed
+    original = module._get_kwargs
 
-    async def counted(*args: Any, **kwargs: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(operation_id)
-        return await original(*args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(module, "asyncio_detailed", counted)
+    async def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the generated asyncio_detailed was called")
+
+    monkeypatch.setattr(module, "_get_kwargs", counted)
+    monkeypatch.setattr(module, "asyncio_detailed", never)
     fake = FakeAPI()
     fake._access("POST", [], {"reason": "r", "memoryKey": MEMORY_KEY})
     fake.access["cm00000001"]["status"] = "approved"
@@ -108,7 +113,7 @@ async def test_public_method_goes_through_the_generated_operation(
     }
     async with fake.client() as client:
         await PUBLIC_CALLS[operation_id](client, client.user(credentials()))
-    assert calls, f"{operation_id} did not go through {module.__name__}.asyncio_detailed"
+    assert calls, f"{operation_id} did not go through {module.__name__}._get_kwargs"
     template = re.compile("^/api/v1" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
     assert any(r.method == method and template.match(r.url.path) for r in fake.requests)
 

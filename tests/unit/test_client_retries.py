@@ -26,6 +26,7 @@ from memoram_async import (
     RateLimitError,
     UserMemories,
 )
+from memoram_async._operations import OPERATIONS as SDK_OPERATIONS
 from tests.support.fake_api import USER_ID, AfterCommit, FakeAPI, credentials
 
 Op = Callable[[MemoramClient, UserMemories], Awaitable[object]]
@@ -35,50 +36,43 @@ async def _list_all(user: UserMemories) -> list[object]:
     return [m async for m in user.list_memories()]
 
 
-# name: (method, path, call, is_create)
-OPERATIONS: dict[str, tuple[str, str, Op, bool]] = {
-    "create_memory": ("POST", "/memory-blobs", lambda c, u: u.create_memory("hi"), True),
-    "request_access": (
-        "POST",
-        "/access-requests",
-        lambda c, u: c.request_access("mk", reason="r"),
-        True,
-    ),
-    "get_memory": ("GET", "/memory-blobs/mem_0001", lambda c, u: u.get_memory("mem_0001"), False),
-    "list_memories": ("GET", "/memory-blobs", lambda c, u: _list_all(u), False),
-    "update_memory": (
-        "PATCH",
-        "/memory-blobs/mem_0001",
-        lambda c, u: u.update_memory("mem_0001", title="t"),
-        False,
-    ),
-    "delete_memory": (
-        "DELETE",
-        "/memory-blobs/mem_0001",
-        lambda c, u: u.delete_memory("mem_0001"),
-        False,
-    ),
-    "list_tags": ("GET", "/tags", lambda c, u: u.list_tags(), False),
-    "get_tag": ("GET", "/tags/tag_1", lambda c, u: u.get_tag("tag_1"), False),
-    "get_access_request": (
-        "GET",
-        "/access-requests/cm00000001",
+# operationId: the public call, and the values of its path parameters. Everything else about an
+# operation (method, path template, whether it is a create) is read from the SDK's one table.
+CALLS: dict[str, tuple[Op, dict[str, str]]] = {
+    "createMemory": (lambda c, u: u.create_memory("hi"), {}),
+    "createAccessRequest": (lambda c, u: c.request_access("mk", reason="r"), {}),
+    "getMemory": (lambda c, u: u.get_memory("mem_0001"), {"blobId": "mem_0001"}),
+    "listMemories": (lambda c, u: _list_all(u), {}),
+    "updateMemory": (lambda c, u: u.update_memory("mem_0001", title="t"), {"blobId": "mem_0001"}),
+    "deleteMemory": (lambda c, u: u.delete_memory("mem_0001"), {"blobId": "mem_0001"}),
+    "listTags": (lambda c, u: u.list_tags(), {}),
+    "getTag": (lambda c, u: u.get_tag("tag_1"), {"tagId": "tag_1"}),
+    "getAccessRequest": (
         lambda c, u: c.get_access_request("cm00000001"),
-        False,
+        {"requestId": "cm00000001"},
     ),
-    "list_access_requests": (
-        "GET",
-        "/access-requests",
-        lambda c, u: c.list_access_requests(),
-        False,
-    ),
-    "get_credentials": (
-        "GET",
-        "/access-requests/cm00000001/credentials",
+    "listAccessRequests": (lambda c, u: c.list_access_requests(), {}),
+    "getAccessCredentials": (
         lambda c, u: c.get_credentials("cm00000001"),
-        False,
+        {"requestId": "cm00000001"},
     ),
 }
+
+
+def _row(operation_id: str) -> tuple[str, str, Op, bool]:
+    op = SDK_OPERATIONS[operation_id]
+    call, params = CALLS[operation_id]
+    return op.method, op.path.format(**params), call, op.create
+
+
+# operationId: (method, concrete path, call, is_create)
+OPERATIONS: dict[str, tuple[str, str, Op, bool]] = {op_id: _row(op_id) for op_id in CALLS}
+
+
+def test_the_matrix_covers_every_operation_a_user_calls() -> None:
+    """Every operation of the SDK's table but the token call (made by the client) is in the
+    retry matrix."""
+    assert set(CALLS) == set(SDK_OPERATIONS) - {"createToken"}
 
 
 def make_fault(kind: str) -> Any:
@@ -155,7 +149,7 @@ async def test_retry_matrix(op: str, fault: str) -> None:
 
 
 @pytest.mark.parametrize("fault", ["503", "ReadTimeout", "ReadError after commit", "500"])
-@pytest.mark.parametrize("op", ["create_memory", "request_access"])
+@pytest.mark.parametrize("op", ["createMemory", "createAccessRequest"])
 async def test_idempotent_creates_retry_like_reads(op: str, fault: str) -> None:
     """With idempotent_creates=True a create retries after any transient failure."""
     method, path, call, _ = OPERATIONS[op]
@@ -272,7 +266,7 @@ async def test_retry_after_is_honoured(
     assert expected - slack <= fake.delays[0] <= expected
 
 
-@pytest.mark.parametrize("op", ["create_memory", "list_tags"])
+@pytest.mark.parametrize("op", ["createMemory", "listTags"])
 async def test_long_retry_after_raises_rate_limit_error_at_once(op: str) -> None:
     """Retry-After beyond 60 s is not waited out: RateLimitError with retry_after, no retry."""
     method, path, call, _ = OPERATIONS[op]

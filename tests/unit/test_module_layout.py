@@ -1,4 +1,8 @@
-"""The SDK's module layout keeps to the style: modules cut by concern import in one direction."""
+"""The SDK's module layout keeps to the style: its modules import each other in one direction.
+
+Modules are cut by concern, not by a line count; how complex a function may be is checked by
+``make complexity`` (radon).
+"""
 
 from __future__ import annotations
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from memoram_async._constants import DEFAULT_BASE_URL
 from memoram_async._operations import OPERATIONS
+from memoram_local._routes import API_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+SPEC_PATH = Path(os.environ.get("MEMORAM_SPEC", ROOT / "openapi.yaml"))
+SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -45,9 +50,21 @@ def test_spec_is_valid_openapi_3_0_3() -> None:
     validate(SPEC)
 
 
-def test_server_is_the_production_api() -> None:
-    """The one server is Memoram's production base URL."""
-    assert [server["url"] for server in SPEC["servers"]] == ["https://api.memoram.app/api/v1"]
+def test_default_base_url_and_the_local_prefix_follow_the_spec_server() -> None:
+    """DEFAULT_BASE_URL is the spec's (first) server, and the local server serves its path."""
+    urls = [server.get("url") for server in SPEC.get("servers", ())]
+    require(
+        urls[:1] == [DEFAULT_BASE_URL],
+        f"openapi.yaml servers is {urls}, but DEFAULT_BASE_URL (memoram_async/_constants.py) is "
+        f"{DEFAULT_BASE_URL!r}: set it to the spec's first server (a breaking change for users "
+        "of the default: see make spec-diff), and the README's base URLs with it",
+    )
+    prefix = urlsplit(urls[0] or "").path.rstrip("/")
+    require(
+        prefix == API_PREFIX,
+        f"openapi.yaml servers[0] serves the API under {prefix!r}, but the local server "
+        f"serves it under API_PREFIX = {API_PREFIX!r} (memoram_local/_routes.py): move it there",
+    )
 
 
 def test_operation_table_is_derived_from_the_spec() -> None:
@@ -135,14 +152,14 @@ def test_documented_details_are_kept() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), operations())
-def test_every_operation_has_a_generated_asyncio_detailed(
+def test_every_operation_has_a_generated_request_builder(
     method: str, path: str, operation: dict[str, Any]
 ) -> None:
-    """generated/memoram_api has a module per operation exposing asyncio_detailed."""
+    """generated/memoram_api has a module per operation exposing its request builder."""
     group = snake_case(operation["tags"][0].replace(" ", ""))
     name = f"memoram_api.api.{group}.{snake_case(operation['operationId'])}"
     require(
         importlib.util.find_spec(name) is not None,
         f"openapi.yaml operation {operation['operationId']} has no {name}: run make generate",
     )
-    assert callable(importlib.import_module(name).asyncio_detailed)
+    assert callable(importlib.import_module(name)._get_kwargs)

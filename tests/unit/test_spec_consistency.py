@@ -9,10 +9,13 @@ tests notice what users would notice. ``make check-spec`` runs this file; so doe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import math
 import os
+import typing
+import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,9 @@ from memoram_async import (
     MemoramClient,
     UserMemories,
     ValidationError,
+    _deprecation,
 )
+from memoram_async._operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(os.environ.get("MEMORAM_SPEC", ROOT / "openapi.yaml"))
@@ -808,3 +813,241 @@ def test_string_input_follows_the_spec(location: str) -> None:
         f"{spec_element(location)} has maxLength {longest}, but {place} {', '.join(problems)}: "
         "make the SDK's check match the spec",
     )
+
+
+# -- nullable response fields -------------------------------------------------------------------
+
+
+def response_schema_names() -> set[str]:
+    """The component schemas that success answers use, and those they refer to."""
+    found: set[str] = set()
+    todo = [
+        media["schema"]
+        for _, _, operation in operations()
+        for status, response in operation.get("responses", {}).items()
+        if status.startswith("2")
+        for media in resolve(response).get("content", {}).values()
+    ]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if ref.startswith("#/components/schemas/") and name not in found:
+                found.add(name)
+                todo.append(SCHEMAS.get(name, {}))
+            todo.extend(value for key, value in node.items() if key != "$ref")
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
+
+
+def public_field_type(place: str) -> Any:
+    """The annotation of a ``Class.field`` place of a public attrs class, or None."""
+    owner_name, _, name = place.partition(".")
+    owner = PUBLIC.get(owner_name)
+    if owner is None or not attrs.has(owner) or name not in attrs.fields_dict(owner):
+        return None
+    return typing.get_type_hints(owner)[name]
+
+
+# Nullable response properties whose public field is not optional: what a null is read as.
+NULL_READ_AS: dict[str, str] = {
+    "MemoryBlobResponse.user_id": "the user's id the call was made for (_convert.py)",
+    "MemoryBlobResponse.tags": "no tags, () (_convert.py)",
+    "MemoryBlobResponse.tag_ids": "no tag ids, () (_convert.py)",
+}
+
+
+def test_nullable_response_fields_are_optional_in_the_sdk() -> None:
+    """A response property the spec lets be null is ``X | None`` on the public model, or its
+    null is read as a value listed in NULL_READ_AS."""
+    problems = []
+    for name in sorted(response_schema_names()):
+        for prop, schema in object_properties(name).items():
+            location = f"{name}.{prop}"
+            place = EXPOSED.get(location, "")
+            hint = public_field_type(place)
+            if hint is None or not resolve(schema).get("nullable") or location in NULL_READ_AS:
+                continue
+            if type(None) not in typing.get_args(hint):
+                problems.append(
+                    f"{spec_element(location)} is nullable, but {place} "
+                    f"(memoram_async/_models.py) is {getattr(hint, '__name__', hint)}: make it "
+                    f"`{getattr(hint, '__name__', hint)} | None` and let its conversion in "
+                    "memoram_async/_convert.py keep None (a breaking change: see make spec-diff), "
+                    "and allow null for it in memoram_async/_shapes.py; or read null as a value "
+                    "there and list it in NULL_READ_AS in tests/unit/test_spec_consistency.py"
+                )
+    require(not problems, "\n".join(problems))
+
+
+# -- deprecation ----------------------------------------------------------------------------------
+
+
+def spec_deprecated() -> set[str]:
+    """Every location the spec marks deprecated: ``operationId``, ``operationId.parameter``,
+    ``Schema.property``."""
+    found = {op["operationId"] for _, _, op in operations() if op.get("deprecated")}
+    for _, _, operation in operations():
+        for parameter in operation.get("parameters", ()):
+            parameter = resolve(parameter)
+            if parameter.get("deprecated") or resolve(parameter.get("schema", {})).get(
+                "deprecated"
+            ):
+                found.add(f"{operation['operationId']}.{parameter['name']}")
+    for location, schema in spec_properties().items():
+        if schema.get("deprecated") or resolve(schema).get("deprecated"):
+            found.add(location)
+    return found
+
+
+def deprecated_place(location: str) -> str:
+    """Where users meet a spec location: the public method of an operation, else EXPOSED's."""
+    operation = OPERATIONS_BY_ID.get(location)
+    if operation is not None:
+        return operation.public
+    return EXPOSED.get(location, f"NOT_EXPOSED ({NOT_EXPOSED.get(location, 'nowhere')})")
+
+
+OPERATIONS_BY_ID = {op.operation_id: op for op in OPERATIONS.values()}
+
+
+def test_deprecated_table_follows_the_spec() -> None:
+    """DEPRECATED (memoram_async/_deprecation.py) lists exactly what the spec deprecates, each
+    at the public place users meet it, which must be a call the SDK can warn on."""
+    table = "DEPRECATED in memoram_async/_deprecation.py"
+    in_spec = spec_deprecated()
+    problems = [
+        f"{spec_element(location)} is deprecated in openapi.yaml: add "
+        f"{location!r}: {deprecated_place(location)!r} to {table}, so callers get a "
+        "DeprecationWarning"
+        for location in sorted(in_spec - _deprecation.DEPRECATED.keys())
+    ]
+    problems += [
+        f"{table} lists {location!r}, which openapi.yaml no longer deprecates: remove it"
+        for location in sorted(_deprecation.DEPRECATED.keys() - in_spec)
+    ]
+    for location in sorted(in_spec & _deprecation.DEPRECATED.keys()):
+        place, listed = deprecated_place(location), _deprecation.DEPRECATED[location]
+        if location in OPERATIONS_BY_ID and listed == place:
+            continue  # spec-diff announces it; the method's docstring should say so
+        if listed != place:
+            problems.append(
+                f"{table} has {location!r} at {listed!r}, but it reaches users at {place!r}"
+            )
+        elif place not in {warnable for _, warnable in warnable_places()}:
+            problems.append(
+                f"{spec_element(location)} is deprecated, but users meet it at {place}, which "
+                "the SDK sets on its own or cannot warn on: stop sending it (the public method "
+                "that uses it) or, for a response field, say so in the field's docstring"
+            )
+    require(not problems, "\n".join(problems))
+
+
+# Values for the arguments of the probes below (a place of EXPOSED names the argument).
+ARGUMENT_VALUES: dict[str, object] = {
+    "content": "x",
+    "title": "t",
+    "summary": "s",
+    "tags": ["a"],
+    "importance": 1.0,
+    "confidence": 0.5,
+    "source": "app",
+    "search": "q",
+    "min_importance": 1.0,
+    "page_size": 10,
+    "memory_key": "mk",
+    "reason": "why",
+}
+
+Call = Callable[[MemoramClient, dict[str, Any]], Awaitable[object]]
+
+
+async def _walk(user: UserMemories, arguments: dict[str, Any]) -> None:
+    async for _ in user.list_memories(**arguments):
+        pass
+
+
+# The public methods that turn arguments into a request body or query, where the SDK warns.
+WARNING_PROBES: dict[str, dict[str, Call]] = {
+    "UserMemories": {
+        "create_memory": lambda c, a: user(c).create_memory(**{"content": "x", **a}),
+        "update_memory": lambda c, a: user(c).update_memory("m1", **(a or {"title": "t"})),
+        "list_memories": lambda c, a: _walk(user(c), a),
+    },
+    "MemoramClient": {"request_access": lambda c, a: c.request_access("mk", reason="why")},
+}
+
+
+def warnable_places() -> list[tuple[str, str]]:
+    """(location, place) of every body or query argument the SDK warns on when deprecated."""
+    found = []
+    for location, place in EXPOSED.items():
+        owner, _, member = place.partition(".")
+        method, _, argument = member.partition("(")
+        # Path ids are not optional and "Class.method()" places are results, not arguments.
+        if method in WARNING_PROBES.get(owner, {}) and argument.rstrip(")") in ARGUMENT_VALUES:
+            found.append((location, place))
+    return sorted(found)
+
+
+def deprecated_call(place: str) -> list[warnings.WarningMessage]:
+    """Call the public method of ``place`` (with its argument) and return the warnings raised."""
+    owner, _, member = place.partition(".")
+    method, _, argument = member.partition("(")
+    argument = argument.rstrip(")")
+    arguments = {argument: ARGUMENT_VALUES[argument]} if argument in ARGUMENT_VALUES else {}
+    probe = WARNING_PROBES[owner][method]
+
+    async def run() -> None:
+        async with client(Recorder("approved")) as sdk:
+            # The mock's answers do not matter: the warning comes before anything is sent.
+            with contextlib.suppress(memoram_async.MemoramError):
+                await probe(sdk, arguments)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(run())
+    return [w for w in caught if issubclass(w.category, DeprecationWarning)]
+
+
+@pytest.mark.parametrize(("location", "place"), warnable_places())
+def test_deprecated_use_warns_at_the_callers_line(
+    monkeypatch: pytest.MonkeyPatch, location: str, place: str
+) -> None:
+    """Were the spec to deprecate it, using it warns a DeprecationWarning pointing at the caller."""
+    monkeypatch.setattr(_deprecation, "DEPRECATED", {})
+    assert not deprecated_call(place)
+    monkeypatch.setattr(_deprecation, "DEPRECATED", {location: place})
+    caught = deprecated_call(place)
+    require(
+        len(caught) >= 1 and all(w.filename == __file__ for w in caught),
+        f"{place} does not warn its caller when openapi.yaml deprecates {location}: call "
+        "warn_deprecated (memoram_async/_deprecation.py) with it in the public method "
+        f"(got {[(w.filename, str(w.message)) for w in caught]})",
+    )
+    assert location in str(caught[0].message)
+
+
+def test_deprecation_warning_shows_once_per_call_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under Python's default filter, one call site warns once however often it runs."""
+    monkeypatch.setattr(
+        _deprecation,
+        "DEPRECATED",
+        {"CreateMemoryRequest.source": "UserMemories.create_memory(source)"},
+    )
+
+    async def run() -> None:
+        async with client(Recorder()) as sdk:
+            for _ in range(3):
+                with contextlib.suppress(memoram_async.MemoramError):
+                    await user(sdk).create_memory("x", source="app")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        asyncio.run(run())
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert len(deprecations) == 1, [str(w.message) for w in deprecations]
+    assert deprecations[0].filename == __file__

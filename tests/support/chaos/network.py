@@ -24,13 +24,14 @@ Workers call a mix of operations for the whole run; the number of token requests
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Final
 
-from memoram_async import Credentials, MemoramClient, MemoramError, Memory
+from memoram_async import Credentials, MemoramClient, MemoramError, Memory, testing
 from memoram_local import FaultSpec, LocalServer
 
 from .common import (
@@ -120,12 +121,6 @@ async def run_faulty_network(
                 idempotent_creates=idempotent,
                 **options,
             ) as client:
-                if instant_retries:
-
-                    async def no_wait(seconds: float) -> None:
-                        await asyncio.sleep(0)
-
-                    client._session.sleep = no_wait
                 # Setup (not measured): the token and an approved user.
                 credentials = await grant(client, MEMORY_KEY, approve=None)
                 user = client.user(credentials)
@@ -137,7 +132,8 @@ async def run_faulty_network(
                         CALL_GUARD,
                     )
 
-                with Stopwatch() as watch:
+                waits = testing.instant_retries() if instant_retries else contextlib.nullcontext()
+                with waits, Stopwatch() as watch:
                     await bounded_gather(calls, concurrency, create)
                 result.elapsed = watch.elapsed
                 result.token_requests = client._session.tokens.fetches - tokens_before

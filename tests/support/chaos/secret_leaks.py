@@ -44,6 +44,7 @@ from memoram_async import (
     MemoramError,
     ValidationError,
 )
+from memoram_async.testing import instant_retries
 from memoram_local import LocalServer
 
 from ..fake_api import FakeAPI, credentials
@@ -349,13 +350,9 @@ async def _local_flow(sink: Sink, found: Secrets) -> int:
     async with MemoramClient(
         api_key=api_key, base_url=f"http://127.0.0.1:{port}/api/v1", max_retries=1
     ) as gone:
-        gone._session.sleep = _no_sleep
-        await sink.call(gone.list_access_requests(), MemoramError)
+        with instant_retries():
+            await sink.call(gone.list_access_requests(), MemoramError)
     return tokens
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None
 
 
 async def _drain(user: Any, *, strict: bool) -> list[Any]:

@@ -1,0 +1,108 @@
+"""The request loop in process: the total budget on the SDK's clock, the public switch that
+makes waits instant, and the options that set the budgets."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+import memoram_async.testing
+from memoram_async import InternalServerError, MemoramClient, ValidationError
+from memoram_async.testing import FAKE_BASE_URL, fake_credentials, instant_retries, token_body
+
+TOKEN = token_body()["token"]
+
+
+def answering(*statuses: int, retry_after: str | None = None) -> httpx.MockTransport:
+    """A transport answering each GET with the next status (the last one repeats)."""
+    queue = list(statuses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = queue.pop(0) if len(queue) > 1 else queue[0]
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        body = {"items": []} if status == 200 else {"error": "busy"}
+        return httpx.Response(status, json=body, headers=headers)
+
+    return httpx.MockTransport(handler)
+
+
+async def test_instant_retries_skip_the_waits_and_record_them() -> None:
+    """Within instant_retries() the retries happen, their waits take no time, and each wait
+    asked for is recorded."""
+    client = MemoramClient(
+        token=TOKEN,
+        base_url=FAKE_BASE_URL,
+        transport=answering(503, 503, 200, retry_after="1"),
+        max_retries=2,
+    )
+    started = time.monotonic()
+    with instant_retries() as waits:
+        tags = await client.user(fake_credentials()).list_tags()
+    await client.aclose()
+    assert tags == []
+    assert waits == [1.0, 1.0]
+    assert time.monotonic() - started < 0.5
+
+
+async def test_instant_waits_still_spend_the_total_budget() -> None:
+    """Skipped waits move the SDK's clock: Retry-After 2 s under total_timeout=5 allows two
+    retries, then the error names the budget, all without waiting."""
+    client = MemoramClient(
+        token=TOKEN,
+        base_url=FAKE_BASE_URL,
+        transport=answering(503, retry_after="2"),
+        max_retries=20,
+        total_timeout=5,
+    )
+    started = time.monotonic()
+    with instant_retries() as waits, pytest.raises(InternalServerError) as info:
+        await client.user(fake_credentials()).list_tags()
+    await client.aclose()
+    assert waits == [2.0, 2.0]
+    assert info.value.retry_after == 2.0
+    assert "total_timeout of 5 s" in str(info.value)
+    assert time.monotonic() - started < 1.0
+
+
+def test_set_testing_switches_instant_waits_on_and_off() -> None:
+    """set_testing(True) turns instant waits on until set_testing(False)."""
+    from memoram_async import _clock
+
+    memoram_async.testing.set_testing(True)
+    try:
+        assert _clock.is_instant()
+    finally:
+        memoram_async.testing.set_testing(False)
+    assert not _clock.is_instant()
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "5", True, 10**6])
+def test_a_bad_total_timeout_is_refused_before_anything_is_sent(bad: object) -> None:
+    """total_timeout must be a positive number of seconds, on the client and per call."""
+    with pytest.raises(ValidationError, match="total_timeout"):
+        MemoramClient(token=TOKEN, base_url=FAKE_BASE_URL, total_timeout=bad)  # type: ignore[arg-type]
+    client = MemoramClient(token=TOKEN, base_url=FAKE_BASE_URL)
+    with pytest.raises(ValidationError, match="total_timeout"):
+        client.with_options(total_timeout=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="total_timeout"):
+        client.user(fake_credentials()).with_options(total_timeout=bad)  # type: ignore[arg-type]
+
+
+async def test_with_options_total_timeout_applies_to_that_copy_only() -> None:
+    """A copy's total_timeout bounds its calls; the client's own calls keep the default."""
+    client = MemoramClient(
+        token=TOKEN,
+        base_url=FAKE_BASE_URL,
+        transport=answering(503, retry_after="2"),
+        max_retries=20,
+    )
+    user = client.user(fake_credentials())
+    with instant_retries() as short, pytest.raises(InternalServerError):
+        await user.with_options(total_timeout=3).list_tags()
+    with instant_retries() as default, pytest.raises(InternalServerError):
+        await user.list_tags()
+    await client.aclose()
+    assert short == [2.0]
+    assert len(default) == 20  # max_retries ran out first: 40 s < the default 60 s
