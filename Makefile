@@ -37,7 +37,7 @@ venv: $(STAMP)  ## Create .venv and install the project with its development too
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,aiohttp,dev]'
 	touch $(STAMP)
 
 generate: $(STAMP)  ## Regenerate generated/memoram_api from openapi.yaml (no stray file left)

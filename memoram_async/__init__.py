@@ -15,6 +15,7 @@ import inspect
 import typing
 from typing import Any as _Any
 
+from ._aiohttp import DefaultAioHttpClient
 from ._approval import AccessDeniedError, ApprovalTimeoutError, UnknownAccessStatusError
 from ._client import MemoramClient
 from ._constants import DEFAULT_BASE_URL
@@ -75,6 +76,7 @@ __all__ = [
     "ConflictError",
     "Credentials",
     "DecryptionError",
+    "DefaultAioHttpClient",
     "EventLoopError",
     "InternalServerError",
     "InvalidKeyError",

@@ -19,6 +19,8 @@ from httpx._client import UseClientDefault
 from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
 from ._errors import ClientClosedError, EventLoopError
 from ._loopback import HostCheck
+from ._pool import default_transport
+from ._tls import shared_ssl_context
 
 # Replaces the client's own auth= for every Memoram request: the bearer token is set here.
 _NO_AUTH: Final = httpx.Auth()
@@ -107,15 +109,19 @@ class Connection:
         return client
 
     def _new_client(self) -> httpx.AsyncClient:
+        trust_env = self._transport is None and not self.host_check.bypasses_proxies
         return httpx.AsyncClient(
+            # One CA bundle load per process, not one per client inside the event loop
+            # (a transport= given brings its own TLS, if any).
+            verify=True if self._transport else shared_ssl_context(trust_env=trust_env),
             timeout=self._timeout,
-            transport=self._transport,
+            transport=self._transport or default_transport(trust_env=trust_env),
             limits=DEFAULT_CONNECTION_LIMITS,
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
             # A transport= given is the one used (proxy variables would replace it for
             # matching URLs), and plain http to loopback never goes through a proxy.
-            trust_env=self._transport is None and not self.host_check.bypasses_proxies,
+            trust_env=trust_env,
         )
 
     async def aclose(self) -> None:

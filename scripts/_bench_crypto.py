@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from memoram_async._crypto import Keyring
 
-from ._bench_util import Section, Stats, Target, ratio_cell
+from ._bench_util import Section, Stats, Target, ratio_cell, why_missed
 
 USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 KEY_HEX = "42" * 32
@@ -135,7 +135,18 @@ def crypto_section(*, runs: int, quick: bool) -> Section:
         )
         section.targets.append(
             Target(
-                f"envelope speed vs raw AESGCM, {label}", f"≥ {LIMIT}", f"{speed.median:.2f}", met
+                f"envelope speed vs raw AESGCM, {label}",
+                f"≥ {LIMIT}",
+                f"{speed.median:.2f}",
+                met,
+                why_missed(
+                    "The envelope's fixed work per cycle (version header and user id as AAD, a "
+                    "longer base64 text, the checks before decrypting) is a few µs, a visible "
+                    "share of a ~16 µs cycle at 1 KiB and lost in the AES work from 64 KiB on.",
+                    speed,
+                    LIMIT,
+                    at_most=False,
+                ),
             )
         )
     return section

@@ -56,11 +56,28 @@ class Target:
     goal: str
     measured: str
     met: bool
+    # Why the target can be missed, shown next to the figure when it is.
+    why: str = ""
 
     @property
     def mark(self) -> str:
         """✅ or ❌."""
         return "✅" if self.met else "❌"
+
+    @property
+    def note(self) -> str:
+        """The explanation of a miss; nothing when the target is met."""
+        return "" if self.met else self.why
+
+
+def why_missed(cause: str, stats: Stats, limit: float, *, at_most: bool) -> str:
+    """``cause``, preceded by a word on noise when the runs' spread straddles the goal."""
+    met_in_some = stats.low <= limit if at_most else stats.high >= limit
+    if met_in_some:
+        return (
+            f"Within noise: {stats.low:.2f}-{stats.high:.2f} over the runs spans the goal. " + cause
+        )
+    return cause
 
 
 @dataclass

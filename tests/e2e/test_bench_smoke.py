@@ -13,6 +13,7 @@ SECTION_TITLES = (
     "## 3. Encryption",
     "## 4. Tokens",
     "## 5. Listing",
+    "## 6. Throughput with many calls in flight",
 )
 
 
@@ -21,7 +22,7 @@ def _file_state(path: Path) -> bytes | None:
 
 
 def test_quick_bench_writes_every_section_to_the_given_output_only(tmp_path: Path) -> None:
-    """--quick --output runs all five sections, prints what it writes, leaves BENCHMARKS.md."""
+    """--quick --output runs all six sections, prints what it writes, leaves BENCHMARKS.md."""
     committed = ROOT / "BENCHMARKS.md"
     before = _file_state(committed)
     output = tmp_path / "report.md"
@@ -45,9 +46,14 @@ def test_quick_bench_writes_every_section_to_the_given_output_only(tmp_path: Pat
     target_rows = [
         line for line in summary.splitlines() if line.startswith("| ") and "|---" not in line
     ][1:]
-    # Per-call: 2 seams x 2 encryption settings x create/get; loopback: 4 variants x 3 levels.
-    assert len(target_rows) == 8 + 12 + 2 + 1 + 1
-    assert all(row.rstrip(" |").endswith(("✅", "❌")) for row in target_rows)
+    # Per-call: 2 seams x 2 encryption settings x create/get; loopback: 4 variants x 3 levels;
+    # throughput (quick: 3 levels): SDK vs raw aiohttp per level, the speedup at 64, and
+    # 4 variants completing.
+    assert len(target_rows) == 8 + 12 + 2 + 1 + 1 + 3 + 1 + 4
+    marks = [row.strip("|").split("|")[3].strip() for row in target_rows]
+    assert set(marks) <= {"✅", "❌"}
+    # A missed target says why, next to its figure.
+    assert all(row.strip("|").split("|")[4].strip() for row in target_rows if "❌" in row)
     assert "(c) memoram_async `transport=`, encryption off" in report
     assert "(e) memoram_async `http_client=`, encryption off" in report
     assert "/auth/token` requests per burst | 1 (1-1)" in report

@@ -2,7 +2,8 @@
 
 Not a test module: ``tests/test_http_client_matrix.py`` runs it as a script in a child process
 that it kills at a deadline (a busy loop in httpx never reaches an ``await``, so only a process
-boundary can stop it). Usage: ``python http_client_cases.py CASE BASE_URL API_KEY``.
+boundary can stop it). Usage: ``python http_client_cases.py CASE TRANSPORT BASE_URL API_KEY``,
+TRANSPORT being ``httpx`` (``httpx.AsyncClient``) or ``aiohttp`` (``DefaultAioHttpClient``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from typing import Any
 
 import httpx
 
-from memoram_async import MemoramClient, MemoramError, NotFoundError, Secret
+from memoram_async import (
+    DefaultAioHttpClient,
+    MemoramClient,
+    MemoramError,
+    NotFoundError,
+    Secret,
+)
 
 
 async def _read_body(response: httpx.Response) -> None:
@@ -57,8 +64,8 @@ class _BodyAuth(httpx.Auth):
         await response.aread()
 
 
-def user_client(case: str) -> httpx.AsyncClient:
-    """The app's own client for ``case``."""
+def user_client(case: str, transport: str) -> httpx.AsyncClient:
+    """The app's own client for ``case``, on httpx's transport or on aiohttp's."""
     options: dict[str, Any] = {}
     if case == "hook_reads_body":
         options["event_hooks"] = {"response": [_read_body]}
@@ -98,6 +105,8 @@ def user_client(case: str) -> httpx.AsyncClient:
         options["verify"] = ssl.create_default_context()
     elif case not in ("plain", "closed", "two_runs", "missing_api_prefix"):
         raise SystemExit(f"unknown case {case}")
+    if transport == "aiohttp":
+        return DefaultAioHttpClient(**options)
     return httpx.AsyncClient(**options)
 
 
@@ -127,12 +136,19 @@ async def flow(client: MemoramClient) -> dict[str, Any]:
     }
 
 
-async def run(case: str, base_url: str, api_key: str) -> dict[str, Any]:
+async def run(case: str, transport: str, base_url: str, api_key: str) -> dict[str, Any]:
     """The case's outcome as JSON-able data."""
     if case == "own_client_with_proxy_env":
+        if transport == "aiohttp":
+            # DefaultAioHttpClient with its defaults: it keeps loopback off the proxy too.
+            async with (
+                DefaultAioHttpClient() as theirs,
+                MemoramClient(api_key=api_key, base_url=base_url, http_client=theirs) as client,
+            ):
+                return await flow(client)
         async with MemoramClient(api_key=api_key, base_url=base_url) as client:
             return await flow(client)
-    theirs = user_client(case)
+    theirs = user_client(case, transport)
     if case == "closed":
         await theirs.aclose()
     if case == "missing_api_prefix":
@@ -151,9 +167,9 @@ async def run(case: str, base_url: str, api_key: str) -> dict[str, Any]:
         await theirs.aclose()
 
 
-def two_runs(base_url: str, api_key: str) -> dict[str, Any]:
+def two_runs(transport: str, base_url: str, api_key: str) -> dict[str, Any]:
     """One client (and one app client) used from two successive asyncio.run() calls."""
-    theirs = httpx.AsyncClient()
+    theirs = user_client("plain", transport)
     client = MemoramClient(api_key=api_key, base_url=base_url, http_client=theirs)
     first = asyncio.run(client.list_access_requests())
 
@@ -177,11 +193,11 @@ def two_runs(base_url: str, api_key: str) -> dict[str, Any]:
 
 def main() -> None:
     """Run the case named on the command line."""
-    case, base_url, api_key = sys.argv[1:4]
+    case, transport, base_url, api_key = sys.argv[1:5]
     if case == "two_runs":
-        result = two_runs(base_url, api_key)
+        result = two_runs(transport, base_url, api_key)
     else:
-        result = asyncio.run(run(case, base_url, api_key))
+        result = asyncio.run(run(case, transport, base_url, api_key))
     print(json.dumps(result))
 
 

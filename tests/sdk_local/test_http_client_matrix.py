@@ -1,8 +1,11 @@
 """The http_client= contract, over loopback against the local server, one app client per case.
 
-Each case runs in a child process (tests/http_client_cases.py) killed at a deadline, so a
-busy loop cannot hang the suite; the parent serves the local server and records every request
-that reached it (headers, query), then asserts the typed outcome and what the server saw.
+Every case runs on both transports an app may send through: ``httpx.AsyncClient`` (httpx's own
+transport) and ``DefaultAioHttpClient`` (aiohttp's); the few that cannot apply to aiohttp say
+why they are skipped. Each case runs in a child process (tests/http_client_cases.py) killed at
+a deadline, so a busy loop cannot hang the suite; the parent serves the local server and
+records every request that reached it (headers, query), then asserts the typed outcome and
+what the server saw.
 """
 
 from __future__ import annotations
@@ -35,6 +38,27 @@ PROXY_VARIABLES = (
 MISSING_TOKEN = "eyJhbGciOiJIUzI1NiJ9.e30.not-a-valid-signature"
 
 Seen = list[dict[str, Any]]
+
+TRANSPORTS = ("httpx", "aiohttp")
+# Cases that have no meaning on aiohttp's transport, and why.
+NOT_ON_AIOHTTP = {
+    "http2": "aiohttp speaks HTTP/1.1 only; DefaultAioHttpClient(http2=True) raises ValueError "
+    "(tests/unit/test_aiohttp.py)",
+    "transport_retries": "the case passes httpx's own AsyncHTTPTransport(retries=2) as "
+    "transport=, which replaces aiohttp's: it would test httpx's transport again",
+}
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """The transport the app's client sends through."""
+    return str(request.param)
+
+
+def skip_if_not_on(case: str, transport: str) -> None:
+    """Skip a case that cannot apply to this transport, with the reason."""
+    if transport == "aiohttp" and case in NOT_ON_AIOHTTP:
+        pytest.skip(NOT_ON_AIOHTTP[case])
 
 
 class Recorder:
@@ -104,7 +128,11 @@ def proxy_trap() -> Iterator[ProxyTrap]:
 
 
 def run_case(
-    case: str, *, faults: str | None = None, env: dict[str, str] | None = None
+    case: str,
+    transport: str,
+    *,
+    faults: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], Seen]:
     """Serve a fresh local server, run ``case`` in a child under DEADLINE; its outcome and log."""
     seen: Seen = []
@@ -115,7 +143,7 @@ def run_case(
     with server:
         try:
             done = subprocess.run(
-                [sys.executable, str(CHILD), case, server.base_url, server.api_key],
+                [sys.executable, str(CHILD), case, transport, server.base_url, server.api_key],
                 capture_output=True,
                 text=True,
                 timeout=DEADLINE,
@@ -178,9 +206,10 @@ FULL_FLOW_CASES = [
 
 
 @pytest.mark.parametrize("case", FULL_FLOW_CASES)
-def test_app_client_configuration_runs_the_whole_flow(case: str) -> None:
+def test_app_client_configuration_runs_the_whole_flow(case: str, transport: str) -> None:
     """Each app client setup gives the typed outcomes; only the SDK's bearer token reaches it."""
-    outcome, seen = run_case(case)
+    skip_if_not_on(case, transport)
+    outcome, seen = run_case(case, transport)
     assert_full_flow(outcome, seen)
     if case == "basic_auth":
         assert not any(
@@ -190,9 +219,9 @@ def test_app_client_configuration_runs_the_whole_flow(case: str) -> None:
         )
 
 
-def test_default_headers_params_and_cookies_go_with_every_request() -> None:
+def test_default_headers_params_and_cookies_go_with_every_request(transport: str) -> None:
     """The app client's defaults travel; the SDK's Authorization and Content-Type win conflicts."""
-    outcome, seen = run_case("defaults")
+    outcome, seen = run_case("defaults", transport)
     assert_full_flow(outcome, seen)
     for request in api_requests(seen):
         assert request["headers"]["x-app"] == ["matrix"]
@@ -202,35 +231,35 @@ def test_default_headers_params_and_cookies_go_with_every_request() -> None:
             assert request["headers"]["content-type"] == ["application/json"]
 
 
-def test_raise_for_status_hook_keeps_retries_under_faults() -> None:
+def test_raise_for_status_hook_keeps_retries_under_faults(transport: str) -> None:
     """With a hook raising for every error status, 5xx/429 answers are still retried to success."""
     outcome, seen = run_case(
-        "hook_read_then_raise_with_faults", faults="error_rate=0.25,rate_limit_rate=0.1"
+        "hook_read_then_raise_with_faults", transport, faults="error_rate=0.25,rate_limit_rate=0.1"
     )
     assert_full_flow(outcome, seen)
     assert outcome["retries"] > 0
 
 
-def test_closed_app_client_is_a_typed_error_before_sending() -> None:
+def test_closed_app_client_is_a_typed_error_before_sending(transport: str) -> None:
     """A closed http_client gives APIConnectionError naming it, and nothing reaches the server."""
-    outcome, seen = run_case("closed")
+    outcome, seen = run_case("closed", transport)
     assert outcome["outcome"] == "APIConnectionError"
     assert "http_client" in outcome["message"]
     assert "closed" in outcome["message"]
     assert seen == []
 
 
-def test_base_url_without_api_prefix_says_so() -> None:
+def test_base_url_without_api_prefix_says_so(transport: str) -> None:
     """A 404 from /auth/token says the base URL is probably missing /api/v1."""
-    outcome, seen = run_case("missing_api_prefix")
+    outcome, seen = run_case("missing_api_prefix", transport)
     assert outcome["outcome"] == "NotFoundError"
     assert "/api/v1" in outcome["message"]
     assert [r["path"] for r in seen] == ["/auth/token"]
 
 
-def test_two_event_loops_give_a_typed_error_naming_the_loop() -> None:
+def test_two_event_loops_give_a_typed_error_naming_the_loop(transport: str) -> None:
     """A second asyncio.run() gets EventLoopError (nothing sent); aclose() stays quiet."""
-    outcome, seen = run_case("two_runs")
+    outcome, seen = run_case("two_runs", transport)
     assert outcome["first"] == 0
     assert outcome["outcome"] == "EventLoopError"
     assert "event loop" in outcome["message"]
@@ -250,9 +279,9 @@ def test_two_event_loops_give_a_typed_error_naming_the_loop() -> None:
     ],
 )
 def test_plain_http_loopback_never_goes_through_an_environment_proxy(
-    case: str, make_env: Callable[[str], dict[str, str]], proxy_trap: ProxyTrap
+    case: str, make_env: Callable[[str], dict[str, str]], proxy_trap: ProxyTrap, transport: str
 ) -> None:
-    """With *_PROXY set, the SDK's own client reaches http://127.0.0.1 directly, never the proxy."""
-    outcome, seen = run_case(case, env=make_env(proxy_trap.url))
+    """With *_PROXY set, the SDK's clients reach http://127.0.0.1 directly, never the proxy."""
+    outcome, seen = run_case(case, transport, env=make_env(proxy_trap.url))
     assert_full_flow(outcome, seen)
     assert proxy_trap.connections == 0
