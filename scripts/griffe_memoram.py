@@ -37,7 +37,7 @@ GLOSSARY = {
     "max_retries": "Retries after a transient failure for the copy's calls (0 to 20); "
     "``NOT_GIVEN`` keeps this one's.",
     "total_timeout": "Seconds a whole call may take, its retries and waits included, for the "
-    "copy's calls; ``None`` for no bound; ``NOT_GIVEN`` keeps this one's.",
+    "copy's calls; ``NOT_GIVEN`` keeps this one's.",
     "new": "The credentials of the rotated key, from ``get_credentials()`` after the rotation.",
     "data": "What ``to_dict()`` returned: plain values, keys revealed.",
     "value": "A ``Secret``, or the plain string to wrap.",
