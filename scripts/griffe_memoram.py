@@ -36,8 +36,8 @@ GLOSSARY = {
     "``NOT_GIVEN`` keeps this one's.",
     "max_retries": "Retries after a transient failure for the copy's calls (0 to 20); "
     "``NOT_GIVEN`` keeps this one's.",
-    "total_timeout": "Seconds for each of the copy's calls as a whole (the token, every "
-    "attempt, bodies and waits); ``NOT_GIVEN`` keeps this one's.",
+    "total_timeout": "Seconds a whole call may take, its retries and waits included, for the "
+    "copy's calls; ``NOT_GIVEN`` keeps this one's.",
     "new": "The credentials of the rotated key, from ``get_credentials()`` after the rotation.",
     "data": "What ``to_dict()`` returned: plain values, keys revealed.",
     "value": "A ``Secret``, or the plain string to wrap.",
