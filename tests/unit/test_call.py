@@ -3,14 +3,21 @@ makes waits instant, and the options that set the budgets."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
 
 import memoram_async.testing
-from memoram_async import InternalServerError, MemoramClient, ValidationError
-from memoram_async.testing import FAKE_BASE_URL, fake_credentials, instant_retries, token_body
+from memoram_async import APITimeoutError, InternalServerError, MemoramClient, ValidationError
+from memoram_async.testing import (
+    FAKE_API_KEY,
+    FAKE_BASE_URL,
+    fake_credentials,
+    instant_retries,
+    token_body,
+)
 
 TOKEN = token_body()["token"]
 
@@ -110,3 +117,24 @@ async def test_with_options_total_timeout_applies_to_that_copy_only() -> None:
     assert 1 < len(default) < 20
     assert min(default) >= 2.0
     assert sum(default) <= 60
+
+
+async def test_the_token_fetch_counts_against_the_total_budget() -> None:
+    """A token endpoint that never answers ends the call at its total_timeout, named."""
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(30)
+        return httpx.Response(500)
+
+    client = MemoramClient(
+        api_key=FAKE_API_KEY,
+        base_url=FAKE_BASE_URL,
+        transport=httpx.MockTransport(handler),
+        timeout=20,
+        total_timeout=0.3,
+    )
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match=r"total_timeout of 0\.3 s while getting a token"):
+        await asyncio.wait_for(client.user(fake_credentials()).list_tags(), 5)
+    await client.aclose()
+    assert time.monotonic() - started < 3
