@@ -108,6 +108,11 @@ class Connection:
             self.traced = reports_trace(client)
         return client
 
+    @property
+    def holds_pool(self) -> bool:
+        """Whether the SDK built its own httpx client (whose connections ``aclose`` closes)."""
+        return self._own is not None
+
     def _new_client(self) -> httpx.AsyncClient:
         trust_env = self._transport is None and not self.host_check.bypasses_proxies
         return httpx.AsyncClient(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
@@ -76,6 +77,18 @@ class Session:
         self.random: Callable[[], float] = random.random
         self.clock: Callable[[], float] = _clock.now
         self.retries = 0
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        # Once per client (its with_options copies share this session): only a client whose
+        # own connection pool was opened holds anything that closing would release.
+        if not self.connection.closed and self.connection.holds_pool:
+            _warn(
+                "MemoramClient was garbage-collected while open, so its connections were never "
+                "closed: use 'async with MemoramClient(...) as client:', or "
+                "'await client.aclose()' when done.",
+                ResourceWarning,
+                source=self,
+            )
 
     @property
     def closed(self) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import traceback
+import warnings
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 import memoram_async
 from memoram_async import MemoramClient, NotFoundError, UserMemories
 from memoram_async._hints import USER_METHODS
-from tests.support.fake_api import credentials, untouched_client
+from tests.support.fake_api import FakeAPI, credentials, untouched_client
 
 
 def public_names(cls: type) -> set[str]:
@@ -90,3 +92,38 @@ def test_a_traceback_names_the_public_path() -> None:
     error = NotFoundError("GET /memory-blobs/x failed", method="GET", path="/x", status_code=404)
     printed = "".join(traceback.format_exception_only(error))
     assert printed.startswith("memoram_async.NotFoundError: ")
+
+
+async def _used_and_dropped(fake: FakeAPI, *, close: bool, copies: int = 0) -> None:
+    client = fake.client()
+    for _ in range(copies):
+        await client.with_options(max_retries=0).user(credentials()).list_tags()
+    await client.user(credentials()).list_tags()
+    if close:
+        await client.aclose()
+
+
+async def test_a_client_collected_while_open_warns_once_naming_memoram_client() -> None:
+    """A used client that was never closed warns one ResourceWarning naming MemoramClient and
+    saying how to close it, however many with_options copies it had."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await _used_and_dropped(FakeAPI(), close=False, copies=2)
+        gc.collect()
+    leaks = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert len(leaks) == 1, [str(w.message) for w in leaks]
+    assert "MemoramClient" in str(leaks[0].message)
+    assert "async with" in str(leaks[0].message)
+
+
+@pytest.mark.parametrize("close", [True, False], ids=["closed", "never used"])
+async def test_a_closed_or_unused_client_collects_quietly(close: bool) -> None:
+    """A closed client, and one that never opened its pool, hold nothing: no warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if close:
+            await _used_and_dropped(FakeAPI(), close=True)
+        else:
+            FakeAPI().client()
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
