@@ -91,7 +91,7 @@ typecheck: $(STAMP)  ## mypy --strict on the SDK, the local server, the plugin, 
 	$(BIN)/mypy memoram_async memoram_local memoram_pytest $(GENERATED) $(wildcard tests/typing)
 
 pytest: $(STAMP)  ## The whole test suite on WORKERS=2 workers, with branch coverage of memoram_async (fails under 90 %)
-	$(BIN)/pytest -n $(WORKERS) $(COVERAGE)
+	$(BIN)/pytest -n $(WORKERS) --durations=15 $(COVERAGE)
 
 test-unit: $(STAMP)  ## Tier 1: the SDK in process, no server (seconds)
 	$(BIN)/pytest tests/unit
