@@ -352,8 +352,7 @@ class RateLimitError(APIStatusError):
 class InternalServerError(APIStatusError):
     """5xx: the server failed; retried automatically, raised when retries ran out.
 
-    Attributes:
-        retry_after: Seconds the server asked to wait (a 503's ``Retry-After``), where it said.
+    ``retry_after`` (a 503's ``Retry-After``, where it said) is on every :class:`APIStatusError`.
     """
 
     default_hint = "The server had a problem; try again later."
@@ -378,8 +377,8 @@ class InternalServerError(APIStatusError):
             request_id=request_id,
             error_code=error_code,
             outcome_unknown=outcome_unknown,
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {
