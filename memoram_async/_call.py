@@ -25,16 +25,22 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 import httpx
 
 from ._auth import parse_http_date
-from ._body import parse_json
+from ._body import BodyTooLarge, parse_json
 from ._classify import Verdict, classify, was_processed
-from ._errors import APIConnectionError, APITimeoutError, MemoramError
+from ._constants import DEFAULT_MAX_RESPONSE_BYTES
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    MemoramError,
+    ResponseTooLargeError,
+)
 from ._log import log_attempt, log_retry, logger
 from ._operations import CREATE_TOKEN, M, Operation
 from ._printable import printable
 from ._request import RequestSpec, build_request
 from ._retry import AttemptTimedOut, parse_retry_after
 from ._secret import RedactedStr
-from ._send import ClientFailure, send_once
+from ._send import ClientFailure, UnreadBody, send_once
 from ._shapes import ResponseShapeError, locate_shape_error
 from ._translate import (
     client_failure_error,
@@ -113,6 +119,7 @@ class Call(Generic[M, T]):
         "_attempt_limit",
         "_deadline",
         "_header",
+        "_max_bytes",
         "_phases",
         "_replayed",
         "_session",
@@ -138,6 +145,7 @@ class Call(Generic[M, T]):
         max_retries: int,
         timeout: httpx.Timeout | None,
         total_timeout: float,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._session = session
         self.op = op
@@ -152,6 +160,7 @@ class Call(Generic[M, T]):
         else:
             self._phases, self._attempt_limit = timeout, attempt_seconds(timeout)
         self.total = total_timeout
+        self._max_bytes = max_response_bytes
         self._deadline = session.clock() + total_timeout
         self.safe = not op.create or session.idempotent_creates
         self.delete = op.method == "DELETE"
@@ -213,12 +222,12 @@ class Call(Generic[M, T]):
         watchdog = session.watchdog
         scope = watchdog.enter(limit)
         try:
-            exchange.response = await send_once(client, request)
+            exchange.response = await send_once(client, request, self._max_bytes)
         except asyncio.CancelledError:
             if not watchdog.absorb(scope):
                 raise
             exchange.failure = self._expired(limit < self._attempt_limit)
-        except (httpx.HTTPError, ClientFailure) as exc:
+        except (httpx.HTTPError, ClientFailure, UnreadBody) as exc:
             exchange.failure = exc
         finally:
             watchdog.leave(scope)
@@ -413,12 +422,29 @@ class Call(Generic[M, T]):
             )
         if isinstance(failure, ClientFailure):
             return client_failure_error(op, path, failure, unknown)
-        if isinstance(failure, httpx.DecodingError):
-            shape = locate_shape_error(failure, op.operation_id)
-            return shape_error(op, path, str(shape), 0, unknown, shape)
+        if isinstance(failure, UnreadBody):
+            return self._unread_error(failure)
         return connection_error(
             op, path, cast(BaseException, failure), unknown, budget=budget or self._phase(failure)
         )
+
+    def _unread_error(self, failure: UnreadBody) -> MemoramError:
+        """An answer whose body was over the cap or could not be decoded, with its status."""
+        op, path, status, cause = self.op, self.path, failure.status, failure.__cause__
+        if isinstance(cause, BodyTooLarge):
+            size = f"{'declared as ' if cause.declared else 'at least '}{cause.size} bytes"
+            return ResponseTooLargeError(
+                f"its body is {size}, over max_response_bytes={cause.limit}; it was not read "
+                "further. Ask for smaller pages (limit=), or raise max_response_bytes",
+                method=op.method,
+                path=path,
+                status_code=status,
+                limit_bytes=cause.limit,
+                received_bytes=cause.size,
+                outcome_unknown=self._unknown(),
+            )
+        shape = locate_shape_error(cast(BaseException, cause), op.operation_id)
+        return shape_error(op, path, str(shape), status, self._unknown(), shape)
 
     def _phase(self, failure: BaseException | None) -> str | None:
         """Which per-attempt timeout ran out, with its value (for a timeout's message)."""

@@ -19,6 +19,7 @@ from ._approval import DENIED, AccessDeniedError, wait_for_decision
 from ._config import check_flags, resolve_settings
 from ._constants import (
     APPROVAL_WAIT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TOTAL_TIMEOUT,
     MAX_APPROVAL_WAIT,
@@ -46,7 +47,13 @@ from ._options import NOT_GIVEN, NotGiven, Options, idempotency_key, updated_opt
 from ._secret import Secret, conceal
 from ._session import Session
 from ._user import UserMemories
-from ._validation import check_id, check_memory_key, check_reason, check_seconds
+from ._validation import (
+    check_id,
+    check_max_response_bytes,
+    check_memory_key,
+    check_reason,
+    check_seconds,
+)
 
 
 class MemoramClient:
@@ -77,6 +84,11 @@ class MemoramClient:
             bodies, and the waits between attempts (backoff, ``Retry-After``). Default 60 s. A
             ``Retry-After`` longer than what is left raises the error at once.
         max_retries: Retries after a transient failure (0 to 20).
+        max_response_bytes: The largest answer body read, in bytes after decompression
+            (default 128 MiB: a page of the largest memories fits). A larger success body is
+            refused with ``ResponseTooLargeError`` before it is read whole (a declared
+            ``Content-Length`` at once, else as soon as the count passes it); error bodies are
+            only read up to 64 KiB.
         http_client: Your own ``httpx.AsyncClient`` to send through. Each request is built with
             its ``build_request`` and sent once with its ``send``: its event hooks run (a hook
             raising ``httpx.HTTPStatusError`` still gives the typed error, retries and the 401
@@ -109,6 +121,7 @@ class MemoramClient:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         encryption: bool = True,
@@ -134,7 +147,9 @@ class MemoramClient:
             allow_insecure_http=allow_insecure_http,
         )
         self._options = Options(
-            max_retries=settings.max_retries, total_timeout=settings.total_timeout
+            max_retries=settings.max_retries,
+            total_timeout=settings.total_timeout,
+            max_response_bytes=check_max_response_bytes(max_response_bytes),
         )
         self._encrypt = encryption
         self._session = Session(
@@ -184,19 +199,23 @@ class MemoramClient:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         total_timeout: float | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> MemoramClient:
-        """A copy with another timeout, total timeout or retry count, for some calls.
+        """A copy with another timeout, total timeout, retry count or ``max_response_bytes``,
+        for some calls.
 
         The copy shares this client's connections and token, and is closed with it; it costs
         no I/O. ``client.with_options(max_retries=0).get_access_request(...)``.
 
         Raises:
-            ValidationError: A bad timeout or retry count.
+            ValidationError: A bad timeout, retry count or ``max_response_bytes``.
         """
         copy = object.__new__(MemoramClient)
         copy._session = self._session
         copy._encrypt = self._encrypt
-        copy._options = updated_options(self._options, timeout, max_retries, total_timeout)
+        copy._options = updated_options(
+            self._options, timeout, max_retries, total_timeout, max_response_bytes
+        )
         return copy
 
     async def __aenter__(self) -> Self:

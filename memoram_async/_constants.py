@@ -65,7 +65,7 @@ MAX_PAGE_SIZE: Final = 100
 # 1 MiB on the local server (the API documents no limit), so 100 MiB of memories, plus 28 % for
 # the fields the server adds and JSON escaping that differs from the request's: 128 MiB. Error
 # bodies are read up to MAX_ERROR_BODY.
-DEFAULT_MAX_RESPONSE_BYTES: Final = 128 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES: Final = 134_217_728  # 128 MiB
 MIN_RESPONSE_BYTES: Final = 1024
 MAX_RESPONSE_BYTES_LIMIT: Final = 4 * 1024 * 1024 * 1024
 

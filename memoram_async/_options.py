@@ -10,8 +10,13 @@ from typing import Final, Literal
 import attrs
 import httpx
 
-from ._constants import DEFAULT_TOTAL_TIMEOUT
-from ._validation import check_max_retries, check_seconds, check_timeout
+from ._constants import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT
+from ._validation import (
+    check_max_response_bytes,
+    check_max_retries,
+    check_seconds,
+    check_timeout,
+)
 
 
 class _NotGiven(enum.Enum):
@@ -33,11 +38,13 @@ class Options:
         max_retries: Retries after a transient failure.
         timeout: Each attempt's timeout, or None for the client's default.
         total_timeout: Seconds for a call as a whole: token, attempts, bodies and waits.
+        max_response_bytes: The largest success body read (decoded bytes).
     """
 
     max_retries: int
     timeout: httpx.Timeout | None = None
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 def check_total_timeout(value: object) -> float:
@@ -50,6 +57,7 @@ def updated_options(
     timeout: float | httpx.Timeout | NotGiven,
     max_retries: int | NotGiven,
     total_timeout: float | NotGiven = NOT_GIVEN,
+    max_response_bytes: int | NotGiven = NOT_GIVEN,
 ) -> Options:
     """``options`` with the given settings replaced (checked)."""
     return Options(
@@ -60,6 +68,9 @@ def updated_options(
         total_timeout=options.total_timeout
         if total_timeout is NOT_GIVEN
         else check_total_timeout(total_timeout),
+        max_response_bytes=options.max_response_bytes
+        if max_response_bytes is NOT_GIVEN
+        else check_max_response_bytes(max_response_bytes),
     )
 
 

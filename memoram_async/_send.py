@@ -4,19 +4,23 @@
 ``http_client=``, or the SDK's own), bound to its event loop. :func:`send_once` sends a built
 request once with ``client.send``, with our own ``auth`` (so the client's ``auth=`` never
 touches a Memoram request) and no redirects, and hands back whatever answer came, error
-statuses included; :func:`reports_trace` tells whether the client's transports report
+statuses included, its body read inside the attempt (:func:`read_body`: a success body up
+to ``max_response_bytes``, an error body cut at ``MAX_ERROR_BODY``) and the stream closed;
+:func:`reports_trace` tells whether the client's transports report
 httpcore's trace events (from which the request loop learns whether a request left).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Final
 
 import httpx
 from httpx._client import UseClientDefault
 
-from ._constants import DEFAULT_CONNECTION_LIMITS, USER_AGENT
+from ._body import BodyTooLarge, declared_length, read_capped
+from ._constants import DEFAULT_CONNECTION_LIMITS, MAX_ERROR_BODY, USER_AGENT
 from ._errors import ClientClosedError, EventLoopError
 from ._loopback import HostCheck
 from ._pool import default_transport
@@ -34,6 +38,16 @@ class ClientFailure(Exception):
     def __init__(self, request: httpx.Request) -> None:
         super().__init__("the httpx client raised")
         self.request = request
+
+
+class UnreadBody(Exception):
+    """An answer came but its body could not be read (internal): over ``max_response_bytes``
+    (the cause is a :class:`BodyTooLarge`) or not decodable (an ``httpx.DecodingError``).
+    ``status`` is the answer's real status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the body of a {status} answer could not be read")
+        self.status = status
 
 
 class Connection:
@@ -162,19 +176,78 @@ def reports_trace(client: httpx.AsyncClient) -> bool:
     return all(isinstance(t, httpx.AsyncHTTPTransport) for t in transports)
 
 
-async def send_once(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` once through ``client``: any answer, error statuses included.
+async def send_once(
+    client: httpx.AsyncClient, request: httpx.Request, max_bytes: int
+) -> httpx.Response:
+    """Send ``request`` once through ``client``: any answer, error statuses included, with its
+    body read (:func:`read_body`) and its stream closed.
 
     Raises:
-        httpx.HTTPError: No answer (or a body httpx cannot decode).
+        httpx.HTTPError: No answer, or the connection failed while the body was read.
+        UnreadBody: A body over ``max_bytes``, or one that cannot be decoded.
         ClientFailure: The client's event hook, auth or transport raised something else.
     """
     try:
-        return await client.send(request, auth=_NO_AUTH, follow_redirects=False)
+        response = await client.send(request, auth=_NO_AUTH, follow_redirects=False, stream=True)
     except httpx.HTTPStatusError as exc:
-        # E.g. httpx's documented raise_for_status hook: the answer is still the answer.
+        # E.g. httpx's documented raise_for_status hook: the answer is still the answer (httpx
+        # closed it unread: its status and headers must do).
         return exc.response
     except httpx.HTTPError:
         raise
     except Exception as exc:
         raise ClientFailure(request) from exc
+    try:
+        await read_body(response, max_bytes)
+    finally:
+        await response.aclose()
+    return response
+
+
+async def read_body(response: httpx.Response, max_bytes: int) -> None:
+    """Read the body of a streamed ``response`` into ``response.content``.
+
+    A success body over ``max_bytes`` is refused before it is read whole (a declared
+    ``Content-Length`` first, then the decoded bytes as they come); an error body is cut at
+    ``MAX_ERROR_BODY`` (only its short message is used), and one that cannot be decoded is
+    read as empty, so the status still speaks.
+
+    Raises:
+        UnreadBody: A success body over ``max_bytes``, or one that cannot be decoded.
+        httpx.TransportError: The connection failed while the body was read.
+    """
+    status = response.status_code
+    if status >= 300:
+        try:
+            body = await _read_cut(response.aiter_bytes(), MAX_ERROR_BODY)
+        except httpx.DecodingError:
+            body = b""
+        _keep(response, body)
+        return
+    headers = response.headers
+    declared = declared_length(headers.get("content-length"))
+    try:
+        if declared is not None and declared <= max_bytes and "content-encoding" not in headers:
+            # The common case: the length is known and nothing inflates it.
+            await response.aread()
+            return
+        _keep(response, await read_capped(response.aiter_bytes(), max_bytes, declared))
+    except (BodyTooLarge, httpx.DecodingError) as exc:
+        raise UnreadBody(status) from exc
+
+
+async def _read_cut(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    """The first ``limit`` bytes of a body; the rest is never read."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(parts)[:limit]
+
+
+def _keep(response: httpx.Response, body: bytes) -> None:
+    # What Response.aread() does with the bytes it read: later reads of .content see them.
+    response._content = body

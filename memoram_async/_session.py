@@ -121,6 +121,7 @@ class Session:
             max_retries=options.max_retries,
             timeout=options.timeout,
             total_timeout=options.total_timeout,
+            max_response_bytes=options.max_response_bytes,
         )
         return call.run(read)
 
@@ -160,6 +161,7 @@ class Session:
             max_retries=self.token_options.max_retries,
             timeout=self.token_options.timeout,
             total_timeout=self.token_options.total_timeout,
+            max_response_bytes=self.token_options.max_response_bytes,
         )
         # The grant's lifetime is read on the server's clock: the Date header of its answer.
         return await call.run(lambda parsed: _grant(parsed, call.server_date))

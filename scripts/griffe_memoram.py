@@ -38,6 +38,8 @@ GLOSSARY = {
     "``NOT_GIVEN`` keeps this one's.",
     "total_timeout": "Seconds a whole call may take, its retries and waits included, for the "
     "copy's calls; ``NOT_GIVEN`` keeps this one's.",
+    "max_response_bytes": "The largest success body the copy's calls read, in bytes after "
+    "decompression; ``NOT_GIVEN`` keeps this one's.",
     "new": "The credentials of the rotated key, from ``get_credentials()`` after the rotation.",
     "data": "What ``to_dict()`` returned: plain values, keys revealed.",
     "value": "A ``Secret``, or the plain string to wrap.",

@@ -34,6 +34,7 @@ from memoram_async import (
     InternalServerError,
     MemoramClient,
     MemoryIterator,
+    ResponseTooLargeError,
     UnknownAccessStatusError,
 )
 from memoram_async._pagination import STALE_PAGE_LIMIT
@@ -1000,4 +1001,60 @@ async def test_ambiguous_json_is_refused_naming_the_field(
             )
     assert (info.value.field, info.value.received) == (field_path, received)
     assert info.value.status_code == 200
+    assert rule.hits
+
+
+def broken_gzip(answer: Answer) -> None:
+    """Say the body is gzip and send bytes that are not."""
+    answer.headers["content-encoding"] = "gzip"
+    answer.raw = b"this is not gzip"
+
+
+def endless_body(chunks: int) -> Rewrite:
+    """Stream ``chunks`` chunks of 64 KiB without a Content-Length instead of the body."""
+
+    def rewrite(answer: Answer) -> None:
+        answer.chunks = lambda: (b"x" * 65536 for _ in range(chunks))
+
+    return rewrite
+
+
+async def test_a_200_with_broken_gzip_keeps_its_status(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """get_memory answered 200 with a body that cannot be decoded: an APIResponseValidationError
+    with status 200, not "answered 0"."""
+    world = await seeded(make_client(), local, memories=1)
+    rule = Rule("GET", BLOB_ONE, broken_gzip)
+    proxy.proxy.rules.append(rule)
+    with pytest.raises(APIResponseValidationError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await _call(
+                "get_memory",
+                make_client(),
+                world.request_id,
+                world.credentials,
+                world.memory_ids[0],
+            )
+    assert info.value.status_code == 200
+    assert "answered 200" in str(info.value)
+    assert rule.hits
+
+
+async def test_a_50_mb_answer_is_refused_after_the_cap(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """A listing page streamed as 50 MB without a Content-Length is ResponseTooLargeError once
+    past max_response_bytes, not read whole."""
+    world = await seeded(make_client(), local, memories=1)
+    rule = Rule("GET", BLOBS, endless_body(800))
+    proxy.proxy.rules.append(rule)
+    client = make_client().with_options(max_response_bytes=1024 * 1024)
+    with pytest.raises(ResponseTooLargeError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await _call(
+                "list_memories", client, world.request_id, world.credentials, world.memory_ids[0]
+            )
+    assert (info.value.status_code, info.value.limit_bytes) == (200, 1024 * 1024)
+    assert 1024 * 1024 < info.value.received_bytes < 2 * 1024 * 1024
     assert rule.hits
