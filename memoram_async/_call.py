@@ -41,7 +41,7 @@ from ._request import RequestSpec, build_request
 from ._retry import AttemptTimedOut, parse_retry_after
 from ._secret import RedactedStr
 from ._send import ClientFailure, UnreadBody, send_once
-from ._shapes import ResponseShapeError, locate_shape_error
+from ._shapes import SHAPE_ERRORS, ResponseShapeError, locate_shape_error
 from ._translate import (
     client_failure_error,
     closed_error,
@@ -56,16 +56,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Everything generated parsing or the caller's read raises on a body that is not as documented.
-_SHAPE_ERRORS: Final = (
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-    IndexError,
-    ArithmeticError,
-    RecursionError,
-)
 _DEBUG: Final = logging.DEBUG
 # What strict JSON refuses that the lenient walk of locate_shape_error would not find.
 _STRICT_JSON: Final = ("a key given twice", "a non-finite number")
@@ -366,7 +356,7 @@ class Call(Generic[M, T]):
             return read(op.model.from_dict(parse_json(response.content)))
         except MemoramError:
             raise
-        except _SHAPE_ERRORS as exc:
+        except SHAPE_ERRORS as exc:
             shape = (
                 exc.at(op.operation_id)
                 if isinstance(exc, ResponseShapeError)

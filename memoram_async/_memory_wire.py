@@ -31,7 +31,7 @@ from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
 from ._options import NOT_GIVEN, NotGiven
 from ._pagination import BrokenItem, Item, Page
-from ._shapes import ResponseShapeError, first_problem, json_type
+from ._shapes import SHAPE_ERRORS, ResponseShapeError, first_problem, json_type
 from ._validation import (
     check_encodable,
     check_optional_text,
@@ -235,21 +235,12 @@ def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory], *, marked: bo
             items.append(read(api.MemoryBlob.from_dict(raw)))
         except DecryptionError as exc:
             items.append(exc)
-        except _ITEM_ERRORS as exc:
+        except SHAPE_ERRORS as exc:
             items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
     return items, cursor
 
 
 _MISSING: Final = object()
-# What generated parsing or our conversion raises on an item that is not as documented.
-_ITEM_ERRORS: Final = (
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-    IndexError,
-    ArithmeticError,
-)
 
 
 def _raw_id(raw: object) -> str | None:
@@ -285,7 +276,7 @@ def parse_page(page: api.MemoryBlobList, read: Callable[[api.MemoryBlob], Memory
             items.append(read(expect(blob, api.MemoryBlob, "a memory")))
         except DecryptionError as exc:
             items.append(exc)
-        except _ITEM_ERRORS as exc:
+        except SHAPE_ERRORS as exc:
             raw = _as_json(blob)
             items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
     return items, next_cursor_of(page.next_cursor)
@@ -295,7 +286,7 @@ def _as_json(blob: object) -> object:
     """A generated item back as JSON, to name its broken field (its id alone if it cannot be)."""
     try:
         return blob.to_dict() if isinstance(blob, api.MemoryBlob) else blob
-    except _ITEM_ERRORS:
+    except SHAPE_ERRORS:
         return {"id": getattr(blob, "id", None)}
 
 

@@ -101,6 +101,17 @@ def _opt(kind: str) -> Field:
     return Field(kind, nullable=True)
 
 
+# What generated parsing (``from_dict``) or our conversion raises on a body or an item that is
+# not as documented: each becomes a shape error, never an untyped one.
+SHAPE_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    ArithmeticError,
+    RecursionError,
+)
 _BLOB_FIELDS: Final = {
     "id": _req("id"),
     "user_id": _opt("uuid"),
