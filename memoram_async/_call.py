@@ -6,8 +6,10 @@ It reads top to bottom::
               bearer token (_auth.py), and send it once through the chosen client (_send.py)
     classify  one pure decision on the outcome (_classify.py)
     retry     wait (backoff or Retry-After, within the budget) and send again;
-    or return read a 2xx body with the generated model's from_dict, then the caller's read;
-              or raise the typed error of the outcome (_translate.py)
+    or return read a 2xx answer with the caller's reader (for most operations
+              :func:`model_reader`: strict JSON, the generated model's from_dict, then
+              the caller's conversion); or raise the typed error of the outcome
+              (_translate.py)
 
 Time is bounded twice: ``timeout`` bounds each attempt as a whole (a body that trickles in
 included), and ``total_timeout`` the call (token, attempts, bodies, waits). Whether a create may
@@ -96,7 +98,19 @@ def attempt_seconds(timeout: httpx.Timeout) -> float:
     return max(phases) if phases else 0.0
 
 
-class Call(Generic[M, T]):
+def model_reader(op: Operation[M], read: Callable[[M], T]) -> Callable[[httpx.Response], T]:
+    """The reader of an answer read whole: its body as strict JSON (a key given twice or a
+    non-finite number is refused by field), then the operation's generated model
+    (``from_dict``), then ``read``."""
+
+    def read_answer(response: httpx.Response) -> T:
+        # The body is never bound to a name: a reporter records the frames' locals.
+        return read(op.model.from_dict(parse_json(response.content)))
+
+    return read_answer
+
+
+class Call(Generic[T]):
     """One call: its operation and request, its budgets, and what its attempts did.
 
     Attributes:
@@ -129,7 +143,7 @@ class Call(Generic[M, T]):
     def __init__(
         self,
         session: Session,
-        op: Operation[M],
+        op: Operation[Any],
         spec: RequestSpec,
         *,
         max_retries: int,
@@ -165,8 +179,13 @@ class Call(Generic[M, T]):
         """A 401 may be answered once with a new token."""
         return not self._replayed and self._header is not None and self._session.tokens.refreshable
 
-    async def run(self, read: Callable[[M], T]) -> T:
-        """Send, classify, then retry or return: the loop."""
+    async def run(self, read: Callable[[httpx.Response], T]) -> T:
+        """Send, classify, then retry or return: the loop.
+
+        Args:
+            read: Turns a 2xx answer (its body read already) into the result: usually a
+                :func:`model_reader`; a listing reads its items one by one instead.
+        """
         rng = self._session.random
         while True:
             exchange = await self._attempt()
@@ -343,33 +362,38 @@ class Call(Generic[M, T]):
 
     # -- return -------------------------------------------------------------------------------
 
-    def _read(self, response: httpx.Response, read: Callable[[M], T]) -> T:
-        """The result of a 2xx answer: its body read with the operation's generated model."""
+    def _read(self, response: httpx.Response, read: Callable[[httpx.Response], T]) -> T:
+        """The result of a 2xx answer, read by ``read``; a body it cannot read is an
+        APIResponseValidationError naming the broken field."""
         op = self.op
         if op is CREATE_TOKEN:
             self.server_date = response.headers.get("date")
         try:
-            # The body is never bound to a name here: a reporter records this frame's locals.
             if self.delete and _is_empty(response):
                 return cast(T, None)
-            # Strict JSON: a key given twice or a non-finite number is refused by field.
-            return read(op.model.from_dict(parse_json(response.content)))
+            return read(response)
         except MemoramError:
             raise
         except SHAPE_ERRORS as exc:
-            shape = (
-                exc.at(op.operation_id)
-                if isinstance(exc, ResponseShapeError)
-                and exc.operation is None
-                and exc.field
-                and exc.received in _STRICT_JSON
-                else locate_shape_error(exc, op.operation_id, response.content)
-            )
+            shape = self._located(exc, response)
             # The parsing frames hold the answer's body, which may repeat secrets: the cause
             # keeps its message, not those frames (a reporter would record them).
             raise shape_error(
                 op, self.path, str(shape), response.status_code, self._unknown(), shape
             ) from exc.with_traceback(None)
+
+    def _located(self, exc: Exception, response: httpx.Response) -> ResponseShapeError:
+        """Where the body broke: as the reader said when it named the field from the body's
+        root (strict JSON, or a reader that tracks the path itself), else found by walking the
+        body against the table of ``_shapes.py``."""
+        op_id = self.op.operation_id
+        if (
+            isinstance(exc, ResponseShapeError)
+            and exc.field
+            and (exc.operation == op_id or (exc.operation is None and exc.received in _STRICT_JSON))
+        ):
+            return exc.at(op_id)
+        return locate_shape_error(exc, op_id, response.content)
 
     # -- raise --------------------------------------------------------------------------------
 

@@ -12,10 +12,11 @@ from typing import Any, Final
 from uuid import UUID
 
 import attrs
+import httpx
 from memoram_api import models as api
 from memoram_api.types import UNSET, Unset
 
-from ._body import refused_in
+from ._body import parse_json_marked, refused_in
 from ._convert import (
     blob_id,
     expect,
@@ -29,6 +30,7 @@ from ._crypto import Keyring
 from ._deprecation import warn_deprecated
 from ._errors import DecryptionError, ValidationError
 from ._models import Memory, Tag
+from ._operations import LIST_MEMORIES
 from ._options import NOT_GIVEN, NotGiven
 from ._pagination import BrokenItem, Item, Page
 from ._shapes import SHAPE_ERRORS, ResponseShapeError, first_problem, json_type
@@ -196,9 +198,18 @@ def read_memory(
     return memory_from_api(blob, user_id=user_id, content=content)
 
 
+def read_page_answer(response: httpx.Response, read: Callable[[api.MemoryBlob], Memory]) -> Page:
+    """A ``listMemories`` answer read item by item (:func:`read_page`), its body as strict JSON
+    whose refusals (a key given twice, a non-finite number) break only the item holding them."""
+    data, marked = parse_json_marked(response.content)
+    return read_page(data, read, marked=marked)
+
+
 def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory], *, marked: bool = False) -> Page:
-    """A ``listMemories`` page from its JSON: each item read on its own, so that one item that
-    cannot be read (a :class:`BrokenItem`) or decrypted (its DecryptionError) hides no other.
+    """A ``listMemories`` page from its JSON: the page read with the generated
+    ``MemoryBlobList`` and each item with the generated ``MemoryBlob`` on its own, so that one
+    item that cannot be read (a :class:`BrokenItem`) or decrypted (its DecryptionError) hides
+    no other.
 
     Args:
         data: The page's JSON.
@@ -209,21 +220,10 @@ def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory], *, marked: bo
 
     Raises:
         ResponseShapeError: The page itself is broken (not an object, no ``memoryBlobs``
-            array, a bad ``next_cursor``): nothing on it can be trusted.
+            array, a bad ``next_cursor``): nothing on it can be trusted. It names the field
+            from the body's root.
     """
-    if not isinstance(data, dict):
-        raise ResponseShapeError(field="", expected="an object", received=json_type(data))
-    if marked and (problem := refused_in(data, skip="memoryBlobs")) is not None:
-        raise problem
-    if "next_cursor" not in data:
-        raise ResponseShapeError(
-            field="next_cursor", expected="a non-empty string or null", received="missing"
-        )
-    cursor = next_cursor_of(data["next_cursor"])
-    blobs = data.get("memoryBlobs", _MISSING)
-    if not isinstance(blobs, list):
-        received = "missing" if blobs is _MISSING else json_type(blobs)
-        raise ResponseShapeError(field="memoryBlobs", expected="an array", received=received)
+    blobs, cursor = _envelope(data, marked)
     items: list[Item] = []
     for index, raw in enumerate(blobs):
         try:
@@ -238,6 +238,32 @@ def read_page(data: Any, read: Callable[[api.MemoryBlob], Memory], *, marked: bo
         except SHAPE_ERRORS as exc:
             items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
     return items, cursor
+
+
+def _envelope(data: Any, marked: bool) -> tuple[list[Any], str | None]:
+    """A page's items, still JSON, and its cursor (the page without its items read with the
+    generated model).
+
+    Raises:
+        ResponseShapeError: The page is broken, named from the body's root and the operation.
+    """
+    try:
+        if not isinstance(data, dict):
+            raise ResponseShapeError(field="", expected="an object", received=json_type(data))
+        if marked and (problem := refused_in(data, skip="memoryBlobs")) is not None:
+            raise problem
+        blobs = data.get("memoryBlobs", _MISSING)
+        if not isinstance(blobs, list):
+            received = "missing" if blobs is _MISSING else json_type(blobs)
+            raise ResponseShapeError(field="memoryBlobs", expected="an array", received=received)
+        if "next_cursor" not in data:
+            raise ResponseShapeError(
+                field="next_cursor", expected="a non-empty string or null", received="missing"
+            )
+        page = api.MemoryBlobList.from_dict({**data, "memoryBlobs": []})
+        return blobs, next_cursor_of(page.next_cursor)
+    except ResponseShapeError as exc:
+        raise exc.at(LIST_MEMORIES.operation_id) from None
 
 
 _MISSING: Final = object()
@@ -265,29 +291,6 @@ def _item_problem(exc: Exception, raw: object, index: int) -> ResponseShapeError
     return ResponseShapeError(
         field=where, expected="a memory", received=f"one that cannot be read ({type(exc).__name__})"
     )
-
-
-def parse_page(page: api.MemoryBlobList, read: Callable[[api.MemoryBlob], Memory]) -> Page:
-    """A ``listMemories`` page read with the generated model: each item converted on its own, so
-    one that cannot be (a :class:`BrokenItem`) or cannot be decrypted hides no other."""
-    items: list[Item] = []
-    for index, blob in enumerate(list_of(page.memory_blobs, "memoryBlobs")):
-        try:
-            items.append(read(expect(blob, api.MemoryBlob, "a memory")))
-        except DecryptionError as exc:
-            items.append(exc)
-        except SHAPE_ERRORS as exc:
-            raw = _as_json(blob)
-            items.append(BrokenItem(_raw_id(raw), _item_problem(exc, raw, index)))
-    return items, next_cursor_of(page.next_cursor)
-
-
-def _as_json(blob: object) -> object:
-    """A generated item back as JSON, to name its broken field (its id alone if it cannot be)."""
-    try:
-        return blob.to_dict() if isinstance(blob, api.MemoryBlob) else blob
-    except SHAPE_ERRORS:
-        return {"id": getattr(blob, "id", None)}
 
 
 def updated_memory(

@@ -22,7 +22,7 @@ from memoram_api.models import AuthTokenRequest, AuthTokenResponse
 
 from . import _clock
 from ._auth import FixedToken, TokenGrant, TokenManager, parse_http_date
-from ._call import Call, attempt_seconds
+from ._call import Call, attempt_seconds, model_reader
 from ._constants import TOKEN_REQUESTED_LIFETIME
 from ._deadline import Watchdog
 from ._operations import CREATE_TOKEN, M, Operation
@@ -114,7 +114,19 @@ class Session:
         Returns:
             The call's coroutine (the request loop itself, not a wrapper around it): await it.
         """
-        call: Call[M, T] = Call(
+        return self.call_reading(op, spec, model_reader(op, read), options)
+
+    def call_reading(
+        self,
+        op: Operation[Any],
+        spec: RequestSpec,
+        read_answer: Callable[[httpx.Response], T],
+        options: Options,
+    ) -> Coroutine[Any, Any, T]:
+        """Run one operation whose success answer ``read_answer`` reads itself: a listing
+        that reads its items one by one (each with the generated model), so that one broken
+        item hides no other. Otherwise as :meth:`call`."""
+        call: Call[T] = Call(
             self,
             op,
             spec,
@@ -123,7 +135,7 @@ class Session:
             total_timeout=options.total_timeout,
             max_response_bytes=options.max_response_bytes,
         )
-        return call.run(read)
+        return call.run(read_answer)
 
     async def aclose(self) -> None:
         """Close the pool (never a user's own http_client); later calls raise ClientClosedError.
@@ -154,7 +166,7 @@ class Session:
         body = AuthTokenRequest(
             api_key=self._api_key.reveal_redacted(), expires_in=TOKEN_REQUESTED_LIFETIME
         )
-        call: Call[AuthTokenResponse, TokenGrant] = Call(
+        call: Call[TokenGrant] = Call(
             self,
             CREATE_TOKEN,
             create_token._get_kwargs(body=body),
@@ -164,7 +176,9 @@ class Session:
             max_response_bytes=self.token_options.max_response_bytes,
         )
         # The grant's lifetime is read on the server's clock: the Date header of its answer.
-        return await call.run(lambda parsed: _grant(parsed, call.server_date))
+        return await call.run(
+            model_reader(CREATE_TOKEN, lambda parsed: _grant(parsed, call.server_date))
+        )
 
 
 def _grant(parsed: AuthTokenResponse, server_date: str | None) -> TokenGrant:

@@ -26,10 +26,10 @@ from ._memory_wire import (
     create_fields,
     list_query,
     parse_deleted,
-    parse_page,
     parse_tag,
     parse_tags,
     read_memory,
+    read_page_answer,
     update_fields,
     updated_memory,
 )
@@ -92,14 +92,18 @@ class UserMemories:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         total_timeout: float | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> UserMemories:
-        """A copy with another timeout, total timeout or retry count, sharing connections and
-        tokens.
+        """A copy with another timeout, total timeout, retry count or ``max_response_bytes``,
+        sharing connections and tokens: ``user.with_options(max_response_bytes=512 * 2**20)``
+        for a listing of very large memories.
 
         Raises:
-            ValidationError: A bad timeout or retry count.
+            ValidationError: A bad timeout, retry count or ``max_response_bytes``.
         """
-        options = updated_options(self._options, timeout, max_retries, total_timeout)
+        options = updated_options(
+            self._options, timeout, max_retries, total_timeout, max_response_bytes
+        )
         return UserMemories(self._session, options, self._credentials, encrypt=self._encrypt)
 
     # -- memories ----------------------------------------------------------------------------
@@ -229,7 +233,7 @@ class UserMemories:
         return MemoryIterator(lambda cursor: self._page(query, cursor), strict=strict)
 
     async def _page(self, query: ListQuery, cursor: str | None) -> Page:
-        return await self._session.call(
+        return await self._session.call_reading(
             LIST_MEMORIES,
             list_memories._get_kwargs(
                 user_id=query.user_id,
@@ -239,7 +243,7 @@ class UserMemories:
                 search_query=query.search_query,
                 importance=query.importance,
             ),
-            lambda page: parse_page(page, self._memory),
+            lambda answer: read_page_answer(answer, self._memory),
             self._options,
         )
 

@@ -777,19 +777,44 @@ async def test_an_item_on_two_pages_is_yielded_once(
     assert listing.pages == 2
 
 
+def remove_field(path: tuple[str | int, ...]) -> Rewrite:
+    """Leave out the value at ``path`` (keys and list indices)."""
+
+    def rewrite(answer: Answer) -> None:
+        target = answer.body
+        for step in path[:-1]:
+            target = target[step]
+        del target[path[-1]]
+
+    return rewrite
+
+
+# name: (how the first item of page 1 is broken, its field, what it is)
+UNREADABLE_ITEMS: Final = {
+    "integer id": (set_field(("memoryBlobs", 0, "id"), 7), "memoryBlobs[0].id", "an integer"),
+    "no content": (
+        remove_field(("memoryBlobs", 0, "content")),
+        "memoryBlobs[0].content",
+        "missing",
+    ),
+}
+
+
 @pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("broken", list(UNREADABLE_ITEMS))
 async def test_one_unreadable_item_hides_no_other(
     strict: bool,
+    broken: str,
     proxy: ProxyServer,
     local: LocalServer,
     make_client: Callable[[], MemoramClient],
 ) -> None:
-    """An item with an integer id on page 1: the rest of page 1 and page 2 come; strict=False
-    records it on failures, strict=True raises it after them; then the listing is over."""
+    """An item with an integer id (our conversion refuses it) or without content (the
+    generated model does) on page 1: the rest of page 1 and page 2 come; strict=False records
+    it on failures, strict=True raises it after them; then the listing is over."""
+    rewrite, field, received = UNREADABLE_ITEMS[broken]
     world = await seeded(make_client(), local, memories=4)
-    proxy.proxy.rules.append(
-        Rule("GET", BLOBS, first_time_only(set_field(("memoryBlobs", 0, "id"), 7)))
-    )
+    proxy.proxy.rules.append(Rule("GET", BLOBS, first_time_only(rewrite)))
     listing = world.client.user(world.credentials).list_memories(page_size=2, strict=strict)
     ids, raised = await drain(listing)
     newest_first = world.memory_ids[::-1]
@@ -797,11 +822,11 @@ async def test_one_unreadable_item_hides_no_other(
     assert (raised is not None) is strict
     [failure] = listing.failures
     assert isinstance(failure, APIResponseValidationError)
-    assert (failure.field, failure.received) == ("memoryBlobs[0].id", "an integer")
+    assert (failure.field, failure.received) == (field, received)
     assert [m async for m in listing] == []
     if raised is not None:
         assert isinstance(raised, APIResponseValidationError)
-        assert raised.field == "memoryBlobs[0].id"
+        assert raised.field == field
 
 
 IDENTITY: Final = {
@@ -1057,4 +1082,66 @@ async def test_a_50_mb_answer_is_refused_after_the_cap(
             )
     assert (info.value.status_code, info.value.limit_bytes) == (200, 1024 * 1024)
     assert 1024 * 1024 < info.value.received_bytes < 2 * 1024 * 1024
+    assert rule.hits
+
+
+def declared_body(chunks: int) -> Rewrite:
+    """Stream ``chunks`` chunks of 64 KiB, their total declared up front in Content-Length."""
+
+    def rewrite(answer: Answer) -> None:
+        answer.headers["content-length"] = str(chunks * 65536)
+        answer.chunks = lambda: (b"x" * 65536 for _ in range(chunks))
+
+    return rewrite
+
+
+def error_flood(status: int, chunks: int) -> Rewrite:
+    """Answer ``status`` with ``chunks`` chunks of about 64 KiB of text, without a length."""
+
+    def rewrite(answer: Answer) -> None:
+        answer.status = status
+        answer.headers["content-type"] = "text/plain"
+        answer.chunks = lambda: (b"overloaded " * 6000 for _ in range(chunks))
+
+    return rewrite
+
+
+async def test_a_declared_50_mb_answer_is_refused_by_its_length(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """A listing page whose Content-Length says 50 MB is ResponseTooLargeError from the header
+    alone, with the cap set on the user's with_options copy."""
+    world = await seeded(make_client(), local, memories=1)
+    rule = Rule("GET", BLOBS, declared_body(800))
+    proxy.proxy.rules.append(rule)
+    user = make_client().user(world.credentials).with_options(max_response_bytes=1024 * 1024)
+    with pytest.raises(ResponseTooLargeError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            [memory async for memory in user.list_memories()]
+    assert (info.value.status_code, info.value.limit_bytes) == (200, 1024 * 1024)
+    assert info.value.received_bytes == 800 * 65536
+    assert "declared as 52428800 bytes" in str(info.value)
+    assert rule.hits
+
+
+async def test_a_50_mb_error_body_gives_the_typed_error_cut(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """get_memory answered 500 with 50 MB of text: InternalServerError with status 500 and a
+    short message from the body's start, not a body read whole."""
+    world = await seeded(make_client(), local, memories=1)
+    rule = Rule("GET", BLOB_ONE, error_flood(500, 800))
+    proxy.proxy.rules.append(rule)
+    with pytest.raises(InternalServerError) as info:
+        async with asyncio.timeout(FLOW_DEADLINE):
+            await _call(
+                "get_memory",
+                make_client(),
+                world.request_id,
+                world.credentials,
+                world.memory_ids[0],
+            )
+    assert info.value.status_code == 500
+    assert "overloaded overloaded" in str(info.value)
+    assert len(str(info.value)) < 4000
     assert rule.hits

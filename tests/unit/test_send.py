@@ -13,6 +13,7 @@ from memoram_async import (
     InternalServerError,
     MemoramClient,
     ResponseTooLargeError,
+    ValidationError,
 )
 from memoram_async.testing import FAKE_BASE_URL, fake_credentials, token_body
 
@@ -106,4 +107,28 @@ async def test_with_options_max_response_bytes_applies_to_the_copy_only() -> Non
     with pytest.raises(ResponseTooLargeError):
         await small.user(fake_credentials()).list_tags()
     assert await client.user(fake_credentials()).list_tags() == []
+    await client.aclose()
+
+
+async def test_a_users_with_options_max_response_bytes_applies_to_that_copy_only() -> None:
+    """UserMemories.with_options(max_response_bytes=...) refuses a body the user object it was
+    copied from still reads; a bad value is a ValidationError before anything is sent."""
+    text = b'{"items": [], "pad": "' + b"x" * 3000 + b'"}'
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=text, headers={"content-type": "application/json"})
+
+    client = MemoramClient(
+        token=TOKEN, base_url=FAKE_BASE_URL, transport=httpx.MockTransport(handler)
+    )
+    user = client.user(fake_credentials())
+    with pytest.raises(ResponseTooLargeError) as info:
+        await user.with_options(max_response_bytes=1024).list_tags()
+    assert info.value.limit_bytes == 1024
+    assert await user.list_tags() == []
+    with pytest.raises(ValidationError, match="max_response_bytes"):
+        user.with_options(max_response_bytes=10)
+    assert len(sent) == 2
     await client.aclose()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 import httpx
 import pytest
@@ -213,18 +214,29 @@ async def test_repeated_cursor_is_refused() -> None:
     assert leftovers == []
 
 
-async def test_broken_item_in_a_page_is_a_response_error() -> None:
-    """An item without content fails the page as APIResponseValidationError."""
+@pytest.mark.parametrize(
+    ("page", "field", "received"),
+    [
+        ({"memoryBlobs": [{"id": "m"}]}, "next_cursor", "missing"),
+        ({"memoryBlobs": [{"id": "m"}], "next_cursor": 3}, "next_cursor", "an integer"),
+        ({"memoryBlobs": "m", "next_cursor": None}, "memoryBlobs", "a string"),
+    ],
+)
+async def test_a_broken_page_is_a_response_error_naming_the_page_field(
+    page: dict[str, Any], field: str, received: str
+) -> None:
+    """Without its list or its cursor a page cannot be trusted: the listing raises, naming the
+    page's field even when an item on it is broken too, and yields nothing from it."""
     fake = FakeAPI()
-    fake.fail(
-        "GET",
-        "/memory-blobs",
-        httpx.Response(200, json={"memoryBlobs": [{"id": "m", "content": 5}], "next_cursor": None}),
-    )
+    fake.fail("GET", "/memory-blobs", httpx.Response(200, json=page))
     async with fake.client() as client:
-        with pytest.raises(APIResponseValidationError):
-            async for _ in client.user(credentials()).list_memories():
+        iterator = client.user(credentials()).list_memories(strict=False)
+        with pytest.raises(APIResponseValidationError) as info:
+            async for _ in iterator:
                 pass
+    assert (info.value.field, info.value.received) == (field, received)
+    assert info.value.status_code == 200
+    assert "listMemories" in str(info.value)
 
 
 async def test_tags() -> None:
@@ -339,13 +351,41 @@ async def test_get_tag_answered_with_another_tag_is_refused() -> None:
     assert "tag_9" in str(info.value)
 
 
+BROKEN_ITEMS: Final[dict[str, tuple[Callable[[dict[str, Any]], object], str, str, bool]]] = {
+    # name: (how the second item is broken, its field, what it is, whether its id is kept)
+    "integer id": (lambda item: {**item, "id": 7}, "memoryBlobs[1].id", "an integer", False),
+    "no content": (
+        lambda item: {k: v for k, v in item.items() if k != "content"},
+        "memoryBlobs[1].content",
+        "missing",
+        True,
+    ),
+    "no id": (
+        lambda item: {k: v for k, v in item.items() if k != "id"},
+        "memoryBlobs[1].id",
+        "missing",
+        False,
+    ),
+    "tags not a list": (
+        lambda item: {**item, "tags": "a,b"},
+        "memoryBlobs[1].tags",
+        "a string",
+        True,
+    ),
+    "not an object": (lambda item: "m1", "memoryBlobs[1]", "a string", False),
+}
+
+
 @pytest.mark.parametrize("strict", [True, False])
-async def test_an_unreadable_listed_item_hides_no_other(strict: bool) -> None:
-    """One item with an integer id: the other memories of its page and the later pages all come;
-    strict=False records it on failures, strict=True raises it after them."""
+@pytest.mark.parametrize("broken", list(BROKEN_ITEMS))
+async def test_an_unreadable_listed_item_hides_no_other(strict: bool, broken: str) -> None:
+    """One item the generated model or our conversion refuses: the other memories of its page
+    and the later pages all come; strict=False records it on failures (with its id when it has
+    a readable one), strict=True raises it after them."""
+    breaks, field, received, keeps_id = BROKEN_ITEMS[broken]
     fake = FakeAPI()
     ids = [fake.add_memory(KEYRING.encrypt(f"m{i}", USER_ID)) for i in range(4)]
-    first = [fake.memories[ids[0]], {**fake.memories[ids[1]], "id": 7}]
+    first = [fake.memories[ids[0]], breaks(dict(fake.memories[ids[1]]))]
     fake.fail(
         "GET",
         "/memory-blobs",
@@ -369,4 +409,7 @@ async def test_an_unreadable_listed_item_hides_no_other(strict: bool) -> None:
     assert ended == []
     [failure] = iterator.failures
     assert isinstance(failure, APIResponseValidationError)
-    assert (failure.field, failure.received) == ("memoryBlobs[1].id", "an integer")
+    assert (failure.field, failure.received) == (field, received)
+    assert iterator.failed_ids == (ids[1] if keeps_id else "?",)
+    if raised is not None:
+        assert raised.field == field
