@@ -35,9 +35,15 @@ help:  ## List the targets
 
 venv: $(STAMP)  ## Create .venv and install the project with its development tools
 
+# uv (pinned, installed into .venv by pip) resolves and installs in parallel: about 15 s from
+# nothing, against about 70 s for pip alone. --compile-bytecode writes the .pyc files pip would:
+# every Python process the suite starts then reads them instead of compiling the packages again.
+UV_VERSION := 0.13.9
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,aiohttp,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip install --quiet --python $(PY) --compile-bytecode -e '.[local,aiohttp,dev]'
 	touch $(STAMP)
 
 generate: $(STAMP)  ## Regenerate generated/memoram_api from openapi.yaml (no stray file left)
@@ -90,8 +96,10 @@ format: $(STAMP)  ## Apply ruff's fixes and formatting
 typecheck: $(STAMP)  ## mypy --strict on the SDK, the local server, the plugin, the generated client, tests/typing
 	$(BIN)/mypy memoram_async memoram_local memoram_pytest $(GENERATED) $(wildcard tests/typing)
 
+# The suite starts a few hundred Python processes (servers, scripts, child pytest runs): each may
+# cache the bytecode of this checkout's modules even where PYTHONDONTWRITEBYTECODE is set.
 pytest: $(STAMP)  ## The whole test suite on WORKERS=2 workers, with branch coverage of memoram_async (fails under 90 %)
-	$(BIN)/pytest -n $(WORKERS) --durations=15 $(COVERAGE)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(WORKERS) --durations=15 $(COVERAGE)
 
 test-unit: $(STAMP)  ## Tier 1: the SDK in process, no server (seconds)
 	$(BIN)/pytest tests/unit

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import release_diff
+from scripts import release_diff, spec_diff
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
@@ -180,39 +180,41 @@ CASES: list[tuple[str, Mutation, str, str]] = [
 ]
 
 
-def run(tmp_path: Path, mutate: Mutation, *, old: Path = ROOT / "openapi.yaml") -> list[str]:
-    """spec_diff's lines for ``old`` (default openapi.yaml) against a mutated openapi.yaml."""
+def run(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    mutate: Mutation,
+    *,
+    old: Path = ROOT / "openapi.yaml",
+) -> list[str]:
+    """spec_diff's lines for ``old`` (default openapi.yaml) against a mutated openapi.yaml, from
+    its ``main`` in this process (a child would spend a second importing the spec validator;
+    the command line itself is run as a child below)."""
     new = copy.deepcopy(SPEC)
     mutate(new)
     new_path = tmp_path / "new.yaml"
     new_path.write_text(yaml.safe_dump(new, sort_keys=False))
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "spec_diff.py"),
-            str(old),
-            new_path,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.splitlines()
+    capsys.readouterr()
+    assert spec_diff.main([str(old), str(new_path)]) == 0
+    return capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.parametrize(
     ("mutate", "line", "bump"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
 )
-def test_change_is_classified(tmp_path: Path, mutate: Mutation, line: str, bump: str) -> None:
+def test_change_is_classified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Mutation, line: str, bump: str
+) -> None:
     """The change is one printed line with its bump, and the last line is the release's bump."""
-    lines = run(tmp_path, mutate)
+    lines = run(tmp_path, capsys, mutate)
     normalized = [" ".join(printed.split()) for printed in lines]
     assert any(printed.startswith(" ".join(line.split())) for printed in normalized), lines
     assert lines[-1] == f"semver: {bump}"
 
 
-def test_opening_a_closed_response_enum_is_minor(tmp_path: Path) -> None:
+def test_opening_a_closed_response_enum_is_minor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A closed status enum opened to any string (as this spec does) is a minor change."""
     closed = copy.deepcopy(SPEC)
     schema(closed, "AccessRequest")["properties"]["status"] = {
@@ -220,13 +222,15 @@ def test_opening_a_closed_response_enum_is_minor(tmp_path: Path) -> None:
     }
     old = tmp_path / "closed.yaml"
     old.write_text(yaml.safe_dump(closed, sort_keys=False))
-    lines = run(tmp_path, lambda s: None, old=old)
+    lines = run(tmp_path, capsys, lambda s: None, old=old)
     assert lines == ["minor response enum opened: AccessRequest.status", "semver: minor"]
 
 
-def test_identical_specs_are_a_patch_without_changes(tmp_path: Path) -> None:
+def test_identical_specs_are_a_patch_without_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Nothing changed: one note and `semver: patch`."""
-    assert run(tmp_path, lambda s: None) == ["patch no change in the spec", "semver: patch"]
+    assert run(tmp_path, capsys, lambda s: None) == ["patch no change in the spec", "semver: patch"]
 
 
 @pytest.mark.parametrize(

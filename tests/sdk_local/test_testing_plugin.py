@@ -16,8 +16,11 @@ INI = """
 asyncio_mode = {mode}
 asyncio_default_fixture_loop_scope = function
 filterwarnings = error
-addopts = --strict-markers -p no:cacheprovider -p no:randomly
+addopts = --strict-markers -p no:cacheprovider -p no:randomly {plugins}
 """
+# This project's own test tools, which a user's project does not have: loading schemathesis and
+# hypothesis would cost each child pytest about 2.5 s.
+NOT_THE_USERS = "-p no:schemathesis -p no:hypothesispytest"
 
 LOCAL_TESTS = """
 import asyncio
@@ -137,7 +140,7 @@ async def test_unrouted_calls_fail(memoram_respx: MemoramRespx) -> None:
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     """A user's project: an ini in asyncio auto mode, warnings as errors."""
-    pytester.makeini(INI.format(mode="auto"))
+    pytester.makeini(INI.format(mode="auto", plugins=NOT_THE_USERS))
     return pytester
 
 
@@ -165,7 +168,7 @@ def test_pytest_starts_without_importing_the_sdk(pytester: pytest.Pytester) -> N
 
     This is what lets pytest-cov, which starts after the plugins load, measure the SDK.
     """
-    pytester.makeini(INI.format(mode="auto"))
+    pytester.makeini(INI.format(mode="auto", plugins=""))
     pytester.makeconftest(
         "import sys\n"
         "def pytest_configure(config):\n"
@@ -198,7 +201,7 @@ def test_the_plugin_listed_in_pytest_plugins_works_without_autoloading(
 
     assert not hasattr(memoram_async.testing, "memoram_respx")
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    pytester.makeini(INI.format(mode="auto"))
+    pytester.makeini(INI.format(mode="auto", plugins=NOT_THE_USERS))
     pytester.makeconftest('pytest_plugins = ["memoram_pytest"]\n')
     pytester.makepyfile(
         test_listed=textwrap.dedent(
@@ -270,7 +273,7 @@ def test_memoram_respx_fixture(project: pytest.Pytester) -> None:
 
 def test_fixtures_work_in_strict_asyncio_mode(pytester: pytest.Pytester) -> None:
     """The fixtures are pytest-asyncio fixtures: strict mode needs no extra setup."""
-    pytester.makeini(INI.format(mode="strict"))
+    pytester.makeini(INI.format(mode="strict", plugins=NOT_THE_USERS))
     pytester.makepyfile(
         test_strict=textwrap.dedent(
             """
