@@ -26,7 +26,7 @@ WORKERS ?= 2
 TIERS := unit emulator sdk_local scenarios e2e
 
 .PHONY: help venv generate check-generated spec check-spec spec-diff lint lint-workflows format complexity \
-	typecheck docs browser pytest test check schemathesis regenerate-pr-prep release-snapshot demo bench dist chaos \
+	typecheck docs browser pytest test check checks schemathesis regenerate-pr-prep release-snapshot demo bench dist chaos \
 	screenshots \
 	$(addprefix test-,$(subst _,-,$(TIERS)))
 
@@ -138,7 +138,15 @@ browser:  ## Install Debian's chromium and chromium-driver for the dashboard's b
 		|| echo "browser: apt-get failed; the dashboard's browser test is skipped"; \
 	fi
 
-test: lint complexity lint-workflows typecheck check-spec docs schemathesis browser pytest  ## Every check, the docs, schemathesis, then the test suite
+# The checks before the suite run two at a time (each is one process on one core; the machine CI
+# runs on has two), their output kept whole per check; the suite starts once all of them passed.
+CHECKS := lint complexity lint-workflows typecheck check-spec docs schemathesis browser
+
+checks: $(STAMP)  ## Every check but the test suite, two at a time: lint, types, spec, docs, schemathesis, browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS)
+
+test: checks  ## Every check, the docs, schemathesis, then the test suite
+	$(MAKE) --no-print-directory pytest
 
 demo: $(STAMP)  ## The quickstart against a local server, approved through its dashboard
 	$(PY) scripts/demo.py

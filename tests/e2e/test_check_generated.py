@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from scripts import check_generated, spec_check
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "check_generated.py"
+# What the generator wrote for each (spec, config, pin) this process has seen: a tree to copy, or
+# the error it raised. The generator costs 4 to 5 s of CPU a run and most tests give it the same
+# spec; each distinct input still goes through the real generator once.
+GENERATED: dict[str, Path | Exception] = {}
+
+
+@dataclass
+class Outcome:
+    """What one run of the gate printed, and its exit status."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 @pytest.fixture
@@ -27,8 +45,48 @@ def project_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_gate(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the drift gate (or, with --write, `make generate`) on a project copy."""
+@pytest.fixture
+def run_gate(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[..., Outcome]:
+    """Runs the drift gate (or, with --write, `make generate`) on a project copy: its ``main``
+    in this process, the generator's output reused for a (spec, config) it already saw."""
+    generate = check_generated.generate
+
+    def remembered(project: Path, output: Path) -> None:
+        # The pin in pyproject.toml decides whether the generator may run at all.
+        inputs = [project / name for name in (*check_generated.INPUTS, "pyproject.toml")]
+        key = hashlib.sha256(
+            b"\0".join(path.read_bytes() if path.exists() else b"-" for path in inputs)
+        ).hexdigest()
+        if key not in GENERATED:
+            kept = tmp_path_factory.mktemp("generated") / check_generated.PACKAGE
+            try:
+                generate(project, kept)
+            except (check_generated.GenerationError, spec_check.SpecError) as exc:
+                GENERATED[key] = exc
+            else:
+                GENERATED[key] = kept
+        found = GENERATED[key]
+        if isinstance(found, Exception):
+            raise found
+        shutil.copytree(found, output)
+
+    monkeypatch.setattr(check_generated, "generate", remembered)
+
+    def run(project: Path, *args: str) -> Outcome:
+        capsys.readouterr()
+        status = check_generated.main(["--project", str(project), *args])
+        printed = capsys.readouterr()
+        return Outcome(status, printed.out, printed.err)
+
+    return run
+
+
+def run_script(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The gate as `make check-generated` runs it: the script in a child."""
     return subprocess.run(
         [sys.executable, str(SCRIPT), "--project", str(project), *args],
         capture_output=True,
@@ -52,12 +110,15 @@ TAG = "generated/memoram_api/models/tag.py"
 
 
 def test_unchanged_copy_passes(project_copy: Path) -> None:
-    """A faithful copy of the checkout is in sync."""
-    result = run_gate(project_copy)
+    """A faithful copy of the checkout is in sync: the script, run as make runs it."""
+    result = run_script(project_copy)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "generated/ is in sync with openapi.yaml" in result.stdout
 
 
-def test_hand_edit_is_told_to_revert_not_to_regenerate(project_copy: Path) -> None:
+def test_hand_edit_is_told_to_revert_not_to_regenerate(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """A hand edit with the spec unchanged is named as one, with git checkout as the fix."""
     edited = project_copy / TAG
     edited.write_text(edited.read_text() + "\n# hand edit\n")
@@ -68,7 +129,9 @@ def test_hand_edit_is_told_to_revert_not_to_regenerate(project_copy: Path) -> No
     assert "run make generate" not in result.stdout
 
 
-def test_spec_change_without_regenerating_is_told_to_generate(project_copy: Path) -> None:
+def test_spec_change_without_regenerating_is_told_to_generate(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """A new schema property without `make generate` is reported as a spec change."""
     add_property(project_copy, TAG_ANCHOR, "        archived:\n          type: boolean\n")
     result = run_gate(project_copy)
@@ -77,7 +140,9 @@ def test_spec_change_without_regenerating_is_told_to_generate(project_copy: Path
     assert "git checkout" not in result.stdout
 
 
-def test_hand_edit_and_spec_change_are_told_apart(project_copy: Path) -> None:
+def test_hand_edit_and_spec_change_are_told_apart(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """With both at once, the edited file is a hand edit and the other one a spec change."""
     edited = project_copy / TAG
     edited.write_text(edited.read_text() + "\n# hand edit\n")
@@ -90,7 +155,9 @@ def test_hand_edit_and_spec_change_are_told_apart(project_copy: Path) -> None:
     assert "tag.py" not in spec
 
 
-def test_extra_file_in_generated_is_a_stray_to_delete(project_copy: Path) -> None:
+def test_extra_file_in_generated_is_a_stray_to_delete(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """A file the generator does not produce is reported with the command that removes it."""
     (project_copy / "generated" / "memoram_api" / "extra.py").write_text("x = 1\n")
     result = run_gate(project_copy)
@@ -101,7 +168,9 @@ def test_extra_file_in_generated_is_a_stray_to_delete(project_copy: Path) -> Non
     )
 
 
-def test_generate_syncs_without_strays_and_restamps(project_copy: Path) -> None:
+def test_generate_syncs_without_strays_and_restamps(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """`make generate` deletes strays, writes the spec change and stamps: the gate then passes."""
     stray = project_copy / "generated" / "memoram_api" / "models" / "old_model.py"
     stray.write_text("x = 1\n")
@@ -116,7 +185,9 @@ def test_generate_syncs_without_strays_and_restamps(project_copy: Path) -> None:
     assert result.returncode == 0, result.stdout
 
 
-def test_generate_says_when_it_replaces_a_hand_edit(project_copy: Path) -> None:
+def test_generate_says_when_it_replaces_a_hand_edit(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """`make generate` over a hand edit says it replaced one, so the loss is not silent."""
     edited = project_copy / TAG
     edited.write_text(edited.read_text() + "\n# hand edit\n")
@@ -125,7 +196,7 @@ def test_generate_says_when_it_replaces_a_hand_edit(project_copy: Path) -> None:
     assert "# hand edit" not in edited.read_text()
 
 
-def test_stale_stamp_fails(project_copy: Path) -> None:
+def test_stale_stamp_fails(project_copy: Path, run_gate: Callable[..., Outcome]) -> None:
     """A spec change that generates nothing new still needs the stamp refreshed."""
     spec = project_copy / "openapi.yaml"
     spec.write_text(spec.read_text() + "# a comment\n")
@@ -134,7 +205,9 @@ def test_stale_stamp_fails(project_copy: Path) -> None:
     assert "generation.json does not describe generated/" in result.stdout
 
 
-def test_generator_warning_fails_in_the_generators_words(project_copy: Path) -> None:
+def test_generator_warning_fails_in_the_generators_words(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """A $ref to nothing makes the generator warn: both modes fail, quoting it; nothing changes."""
     spec = project_copy / "openapi.yaml"
     spec.write_text(spec.read_text().replace("schemas/TagList'", "schemas/TagListing'", 1))
@@ -148,7 +221,7 @@ def test_generator_warning_fails_in_the_generators_words(project_copy: Path) -> 
     assert (project_copy / "generated" / "memoram_api" / "api").stat().st_mtime == before
 
 
-def test_invalid_yaml_is_one_line(project_copy: Path) -> None:
+def test_invalid_yaml_is_one_line(project_copy: Path, run_gate: Callable[..., Outcome]) -> None:
     """A YAML syntax error stops the gate in one line naming file and line, no traceback."""
     spec = project_copy / "openapi.yaml"
     spec.write_text(spec.read_text().replace("  /tags:\n", "  /tags: [\n", 1))
@@ -159,7 +232,9 @@ def test_invalid_yaml_is_one_line(project_copy: Path) -> None:
     assert "YAML syntax error" in result.stderr
 
 
-def test_stamp_written_by_another_generator_than_the_pin_fails(project_copy: Path) -> None:
+def test_stamp_written_by_another_generator_than_the_pin_fails(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """The stamp's generator must be the pinned one; the message names both versions."""
     shutil.copy(ROOT / "pyproject.toml", project_copy / "pyproject.toml")
     stamp = project_copy / "generated" / "generation.json"
@@ -175,7 +250,9 @@ def test_stamp_written_by_another_generator_than_the_pin_fails(project_copy: Pat
     )
 
 
-def test_installed_generator_other_than_the_pin_refuses(project_copy: Path) -> None:
+def test_installed_generator_other_than_the_pin_refuses(
+    project_copy: Path, run_gate: Callable[..., Outcome]
+) -> None:
     """With another generator installed than the pin, nothing is generated or compared."""
     text = (ROOT / "pyproject.toml").read_text()
     (project_copy / "pyproject.toml").write_text(

@@ -26,7 +26,7 @@ from memoram_local import LocalServer
 from memoram_local._validation import MEMORY_KEY_MAX_LENGTH
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
-EXAMPLES_PER_OPERATION = int(os.environ.get("MEMORAM_SCHEMATHESIS_EXAMPLES", "25"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("MEMORAM_SCHEMATHESIS_EXAMPLES", "12"))
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 # Operations whose only input is a free-form path string: no request to them is invalid.
@@ -137,10 +137,19 @@ def test_operation_conforms_to_openapi(case: Any, live: Live) -> None:
 
 
 def test_every_operation_was_exercised_beyond_auth(live: Live) -> None:
-    """Each operation of the spec answered 2xx, and each that takes input also answered 400."""
+    """Each operation tested in this process answered 2xx, and each that takes input also
+    answered 400: none stopped at 401, 403 or 404.
+
+    Run alone, the module tests every operation here. Under pytest-xdist the operations are
+    spread over the workers and this test sees those of its own worker (each worker has its
+    own server); `make schemathesis` checks all of them in one run.
+    """
     if not live.statuses:
         pytest.skip("run together with test_operation_conforms_to_openapi")
-    assert set(live.statuses) == {result.ok().label for result in schema.get_all_operations()}
+    every = {result.ok().label for result in schema.get_all_operations()}
+    assert set(live.statuses) <= every
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        assert set(live.statuses) == every
     for label, counts in live.statuses.items():
         assert any(200 <= status < 300 for status in counts), label
         if label not in WITHOUT_INVALID_INPUT:

@@ -29,6 +29,7 @@ from memoram_async import (
     AccessRequestStatus,
     APIResponseValidationError,
     APIStatusError,
+    APITimeoutError,
     ApprovalTimeoutError,
     Credentials,
     InternalServerError,
@@ -930,9 +931,11 @@ async def test_wait_for_approval_whose_polls_fail_says_the_server_failed(
         async with asyncio.timeout(FLOW_DEADLINE):
             await client.wait_for_approval(request.id, timeout=1.0)
     error = info.value
-    assert isinstance(error.last_error, InternalServerError)
+    # On a loaded machine the last poll may be cut by the timeout instead (its own failure).
+    assert isinstance(error.last_error, InternalServerError | APITimeoutError)
     assert error.__cause__ is error.last_error
-    assert error.failed_polls == error.polls == rule.hits
+    assert error.failed_polls == error.polls
+    assert error.polls - 1 <= rule.hits <= error.polls
     assert "not decided" not in str(error)
     assert "whether the user decided is unknown" in str(error)
 
