@@ -345,17 +345,33 @@ async def whole_flow(client: MemoramClient, server: LocalServer) -> FlowResult:
 
 
 @pytest.fixture
-async def local() -> AsyncIterator[LocalServer]:
-    """A local server on a free loopback port."""
-    async with LocalServer() as server:
-        yield server
+async def servers() -> AsyncIterator[tuple[LocalServer, ProxyServer]]:
+    """A local server on a free loopback port and the evolving proxy in front of it, stopped
+    together (each stop waits out uvicorn's shutdown, about 0.2 s)."""
+    local = await asyncio.to_thread(LocalServer().start)
+    try:
+        proxy = await asyncio.to_thread(ProxyServer(EvolvingProxy(local.url)).__enter__)
+    except BaseException:
+        await asyncio.to_thread(local.stop)
+        raise
+    try:
+        yield local, proxy
+    finally:
+        await asyncio.gather(
+            asyncio.to_thread(proxy.__exit__, None, None, None), asyncio.to_thread(local.stop)
+        )
 
 
 @pytest.fixture
-def proxy(local: LocalServer) -> Iterator[ProxyServer]:
+def local(servers: tuple[LocalServer, ProxyServer]) -> LocalServer:
+    """The local server behind the proxy."""
+    return servers[0]
+
+
+@pytest.fixture
+def proxy(servers: tuple[LocalServer, ProxyServer]) -> ProxyServer:
     """The evolving proxy in front of ``local``; tests add rules to ``proxy.proxy.rules``."""
-    with ProxyServer(EvolvingProxy(local.url)) as server:
-        yield server
+    return servers[1]
 
 
 @pytest.fixture(params=["sdk_pool", "user_http_client"])
