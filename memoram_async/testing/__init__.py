@@ -20,7 +20,8 @@ Both set ``MEMORAM_API_KEY`` and ``MEMORAM_BASE_URL`` for the test, so code that
 
 Retries and polls wait for real unless told otherwise: ``instant_retries()`` (a context manager)
 or ``set_testing(True)`` make every wait of the SDK instant, as ``stamina.set_testing`` does,
-so a test of retries takes no wall-clock time and patches nothing private.
+so a test of retries takes no wall-clock time and patches nothing private;
+``instant_client(client)`` does it for one client, with exact (jitter-free) backoff.
 
 Importing this module imports neither the local server (starlette, uvicorn) nor respx: each
 is imported by the class that needs it, on first use.
@@ -46,7 +47,7 @@ from ._bodies import (
     tag_body,
     token_body,
 )
-from ._waits import instant_retries, set_testing
+from ._waits import instant_client, instant_retries, set_testing
 
 if TYPE_CHECKING:
     from ._local import MemoramLocal
@@ -64,6 +65,7 @@ __all__ = [
     "credentials_body",
     "error_body",
     "fake_credentials",
+    "instant_client",
     "instant_retries",
     "memory_body",
     "page_body",

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from memoram_async import Credentials, MemoramClient
+from memoram_async.testing import instant_client
 
 API_KEY = "mem_" + "ab" * 24
 BASE_URL = "https://api.test/api/v1"
@@ -231,19 +232,10 @@ class FakeAPI:
 
 
 def instant(client: MemoramClient, delays: list[float] | None = None) -> list[float]:
-    """Make the client's retry and poll sleeps instant; returns the list of requested delays."""
+    """Make the client's retry and poll waits instant and its backoff exact (the middle of each
+    jitter range); returns the list of requested delays (``delays`` extended, when given)."""
     requested = [] if delays is None else delays
-
-    clock = [0.0]
-
-    async def sleep(seconds: float) -> None:
-        requested.append(seconds)
-        clock[0] += seconds
-        await asyncio.sleep(0)
-
-    client._session.sleep = sleep
-    client._session.random = lambda: 0.5
-    client._session.clock = lambda: clock[0]
+    instant_client(client, on_wait=requested.append)
     return requested
 
 

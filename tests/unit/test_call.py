@@ -138,3 +138,64 @@ async def test_the_token_fetch_counts_against_the_total_budget() -> None:
         await asyncio.wait_for(client.user(fake_credentials()).list_tags(), 5)
     await client.aclose()
     assert time.monotonic() - started < 3
+
+
+def client_on(transport: httpx.MockTransport, **options: object) -> MemoramClient:
+    """A client with a fixed token on ``transport``."""
+    return MemoramClient(token=TOKEN, base_url=FAKE_BASE_URL, transport=transport, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("jitter", "expected"), [(0.0, [0.0, 0.0]), (0.5, [0.25, 0.5]), (1.0, [0.5, 1.0])]
+)
+async def test_instant_client_makes_one_clients_backoff_exact(
+    jitter: float, expected: list[float]
+) -> None:
+    """instant_client(): that client's backoffs are skipped and exact for the jitter given;
+    another client's waits are not its own (they go to instant_retries here)."""
+    client = client_on(answering(503, 503, 200), max_retries=2)
+    other = client_on(answering(503, 200), max_retries=1)
+    waits = memoram_async.testing.instant_client(client, jitter=jitter)
+    with instant_retries() as global_waits:
+        assert await client.user(fake_credentials()).list_tags() == []
+        assert await other.user(fake_credentials()).list_tags() == []
+    await client.aclose()
+    await other.aclose()
+    assert waits == expected
+    assert len(global_waits) == 1
+
+
+async def test_instant_client_calls_on_wait_before_each_retry() -> None:
+    """on_wait gets each wait's seconds (a coroutine is awaited): closing the client there ends
+    the call with ClientClosedError instead of a retry."""
+    seen: list[float] = []
+
+    async def close_there(seconds: float) -> None:
+        seen.append(seconds)
+        await client.aclose()
+
+    client = client_on(answering(503, 200), max_retries=3)
+    memoram_async.testing.instant_client(client, jitter=1.0, on_wait=close_there)
+    with pytest.raises(memoram_async.ClientClosedError):
+        await client.user(fake_credentials()).list_tags()
+    assert seen == [0.5]
+
+
+async def test_instant_client_clock_moves_by_the_skipped_waits_only() -> None:
+    """total_timeout on that client runs out after exactly the waits it allows: Retry-After 2 s
+    under total_timeout=5 allows two retries, the third wait would not fit."""
+    client = client_on(answering(503, retry_after="2"), max_retries=10, total_timeout=5)
+    waits = memoram_async.testing.instant_client(client)
+    with pytest.raises(InternalServerError) as info:
+        await client.user(fake_credentials()).list_tags()
+    await client.aclose()
+    assert waits == [2.0, 2.0]
+    assert "total_timeout" in str(info.value)
+
+
+@pytest.mark.parametrize("jitter", [-0.1, 1.5, "0.5", True])
+def test_instant_client_refuses_a_bad_jitter(jitter: object) -> None:
+    """jitter must be a number from 0 to 1."""
+    client = client_on(answering(200))
+    with pytest.raises(ValidationError, match="jitter"):
+        memoram_async.testing.instant_client(client, jitter=jitter)  # type: ignore[arg-type]

@@ -3,7 +3,6 @@ a create whose retry cannot happen keeps its outcome unknown."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from memoram_async import (
     UserMemories,
 )
 from memoram_async._operations import OPERATIONS as SDK_OPERATIONS
+from memoram_async.testing import instant_client
 from tests.support.fake_api import USER_ID, AfterCommit, FakeAPI, credentials
 
 Op = Callable[[MemoramClient, UserMemories], Awaitable[object]]
@@ -411,12 +411,11 @@ async def test_create_that_cannot_be_retried_keeps_outcome_unknown() -> None:
         user = client.user(credentials())
         await user.list_tags()  # a token is held
 
-        async def expire_then_pause(seconds: float) -> None:
+        def expire_the_token(seconds: float) -> None:
             client._session.tokens._refresh_at = float("-inf")
             fake.fail("POST", "/auth/token", httpx.Response(503), httpx.Response(503))
-            await asyncio.sleep(0)
 
-        client._session.sleep = expire_then_pause
+        instant_client(client, on_wait=expire_the_token)
         with pytest.raises(APIConnectionError) as info:
             await user.create_memory("maybe stored")
     assert info.value.outcome_unknown is True
@@ -433,7 +432,7 @@ async def test_client_closed_between_attempts_of_a_create_keeps_outcome_unknown(
     async def close_while_waiting(seconds: float) -> None:
         await client.aclose()
 
-    client._session.sleep = close_while_waiting
+    instant_client(client, on_wait=close_while_waiting)
     with pytest.raises(ClientClosedError) as info:
         await user.create_memory("maybe stored")
     assert info.value.outcome_unknown is True
