@@ -1,10 +1,11 @@
 """The release: `python -m build` makes a wheel and an sdist that install and run in a venv.
 
 The build runs without isolation on the pinned hatchling of .venv. The venv the wheel goes into
-shares nothing with .venv: the base interpreter makes it, and pip installs the wheel from the
-local dist folder with its [local] extra and every dependency resolved from the package index
-as a user's pip would, so a dependency the wheel forgets to declare (or one the generated client
-needs, such as python-dateutil for another generator) fails here as it would for users.
+shares nothing with .venv: the base interpreter makes it, and an installer (the uv that
+`make venv` puts beside .venv's python, or pip without it) installs the wheel from the local
+dist folder with its [local] extra and every dependency resolved from the package index, as a
+user's installer would, so a dependency the wheel forgets to declare (or one the generated
+client needs, such as python-dateutil for another generator) fails here as it would for users.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import memoram_async
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 STEP_TIMEOUT = 300
+UV = Path(sys.executable).with_name("uv")
 
 # Building, installing and running the demo happen in fixtures, which count toward the timeout.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -74,9 +76,14 @@ def base_python() -> str:
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv sharing nothing with .venv: the wheel and its [local] extra from the index."""
     home = tmp_path_factory.mktemp("venv")
-    run(base_python(), "-m", "venv", home / "venv", cwd=home)
     python = home / "venv" / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", f"{wheel}[local]", cwd=home)
+    if UV.exists():
+        # uv needs no pip in the venv: about 3 s in all, against 12 s for ensurepip and pip.
+        run(base_python(), "-m", "venv", "--without-pip", home / "venv", cwd=home)
+        run(UV, "pip", "install", "--quiet", "--python", python, f"{wheel}[local]", cwd=home)
+    else:
+        run(base_python(), "-m", "venv", home / "venv", cwd=home)
+        run(python, "-m", "pip", "install", "--quiet", f"{wheel}[local]", cwd=home)
     return python
 
 

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import httpx
 import pytest
@@ -1063,15 +1063,22 @@ def endless_body(chunks: int) -> Rewrite:
     return rewrite
 
 
-async def test_a_200_with_broken_gzip_keeps_its_status(
-    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
-) -> None:
-    """get_memory answered 200 with a body that cannot be decoded: an APIResponseValidationError
-    with status 200, not "answered 0"."""
+E = TypeVar("E", bound=Exception)
+
+
+async def get_memory_failing(
+    rewrite: Rewrite,
+    error: type[E],
+    proxy: ProxyServer,
+    local: LocalServer,
+    make_client: Callable[[], MemoramClient],
+) -> E:
+    """get_memory of a stored memory, its answer changed by ``rewrite``: the ``error`` it
+    raised (anything else fails the test)."""
     world = await seeded(make_client(), local, memories=1)
-    rule = Rule("GET", BLOB_ONE, broken_gzip)
+    rule = Rule("GET", BLOB_ONE, rewrite)
     proxy.proxy.rules.append(rule)
-    with pytest.raises(APIResponseValidationError) as info:
+    with pytest.raises(error) as info:
         async with asyncio.timeout(FLOW_DEADLINE):
             await _call(
                 "get_memory",
@@ -1080,9 +1087,20 @@ async def test_a_200_with_broken_gzip_keeps_its_status(
                 world.credentials,
                 world.memory_ids[0],
             )
-    assert info.value.status_code == 200
-    assert "answered 200" in str(info.value)
     assert rule.hits
+    return info.value
+
+
+async def test_a_200_with_broken_gzip_keeps_its_status(
+    proxy: ProxyServer, local: LocalServer, make_client: Callable[[], MemoramClient]
+) -> None:
+    """get_memory answered 200 with a body that cannot be decoded: an APIResponseValidationError
+    with status 200, not "answered 0"."""
+    error = await get_memory_failing(
+        broken_gzip, APIResponseValidationError, proxy, local, make_client
+    )
+    assert error.status_code == 200
+    assert "answered 200" in str(error)
 
 
 async def test_a_50_mb_answer_is_refused_after_the_cap(
@@ -1148,19 +1166,9 @@ async def test_a_50_mb_error_body_gives_the_typed_error_cut(
 ) -> None:
     """get_memory answered 500 with 50 MB of text: InternalServerError with status 500 and a
     short message from the body's start, not a body read whole."""
-    world = await seeded(make_client(), local, memories=1)
-    rule = Rule("GET", BLOB_ONE, error_flood(500, 800))
-    proxy.proxy.rules.append(rule)
-    with pytest.raises(InternalServerError) as info:
-        async with asyncio.timeout(FLOW_DEADLINE):
-            await _call(
-                "get_memory",
-                make_client(),
-                world.request_id,
-                world.credentials,
-                world.memory_ids[0],
-            )
-    assert info.value.status_code == 500
-    assert "overloaded overloaded" in str(info.value)
-    assert len(str(info.value)) < 4000
-    assert rule.hits
+    error = await get_memory_failing(
+        error_flood(500, 800), InternalServerError, proxy, local, make_client
+    )
+    assert error.status_code == 500
+    assert "overloaded overloaded" in str(error)
+    assert len(str(error)) < 4000
