@@ -11,6 +11,10 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 # Generator post-hooks call ruff by name: the venv's tools come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Python may cache bytecode (in .venv and __pycache__/, both ignored by git) even where the
+# environment says not to: the suite alone starts a few hundred Python processes, and each would
+# otherwise compile every module it imports again.
+unexport PYTHONDONTWRITEBYTECODE
 
 GENERATED := generated/memoram_api
 LINTED := memoram_async memoram_local memoram_pytest scripts tests examples
@@ -36,15 +40,15 @@ help:  ## List the targets
 venv: $(STAMP)  ## Create .venv and install the project with its development tools
 
 # uv (pinned, installed into .venv by pip) resolves and installs in parallel: about 15 s from
-# nothing, against about 70 s for pip alone. --compile-bytecode writes the .pyc files pip would:
-# every Python process the suite starts then reads them instead of compiling the packages again.
+# nothing, against about 70 s for pip alone. It compiles no bytecode up front: each module is
+# compiled once, when first imported (see PYTHONDONTWRITEBYTECODE above).
 # -qq: pip's warnings about the machine's own index settings are not ours to print; errors show.
 UV_VERSION := 0.13.9
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --disable-pip-version-check 'uv==$(UV_VERSION)'
-	$(BIN)/uv pip install --quiet --python $(PY) --compile-bytecode -e '.[local,aiohttp,dev]'
+	$(BIN)/uv pip install --quiet --python $(PY) -e '.[local,aiohttp,dev]'
 	touch $(STAMP)
 
 generate: $(STAMP)  ## Regenerate generated/memoram_api from openapi.yaml (no stray file left)
@@ -105,12 +109,10 @@ typecheck: $(STAMP)  ## mypy --strict on the SDK, the local server, the plugin, 
 MEASURED_TIERS := unit sdk_local
 UNMEASURED_TIERS := e2e $(filter-out $(MEASURED_TIERS) e2e,$(TIERS))
 
-# The suite starts a few hundred Python processes (servers, scripts, child pytest runs): each may
-# cache the bytecode of this checkout's modules even where PYTHONDONTWRITEBYTECODE is set.
 pytest: $(STAMP)  ## Every tier on WORKERS=2 workers; unit and sdk_local with branch coverage of memoram_async (fails under 90 %)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(WORKERS) --durations=10 $(COVERAGE) \
+	$(BIN)/pytest -n $(WORKERS) --durations=10 $(COVERAGE) \
 		-p no:schemathesis $(addprefix tests/,$(MEASURED_TIERS))
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(WORKERS) --durations=10 \
+	$(BIN)/pytest -n $(WORKERS) --durations=10 \
 		$(addprefix tests/,$(UNMEASURED_TIERS))
 
 test-unit: $(STAMP)  ## Tier 1: the SDK in process, no server (seconds)
