@@ -26,6 +26,7 @@ from ._models import AccessRequest, AccessRequestStatus, Credentials, Memory, Ta
 from ._printable import quoted
 from ._secret import Secret
 from ._shapes import ResponseShapeError, json_type
+from ._validation import DOT_SEGMENTS
 
 T = TypeVar("T")
 
@@ -140,13 +141,20 @@ def stored_content(blob: api.MemoryBlob) -> str:
 
 
 def blob_id(blob: api.MemoryBlob | api.MemoryBlobResponse) -> str:
-    """The id of a blob, checked."""
+    """The id of a blob, checked: one that get_memory() and the key rotation can put in a
+    request path. The generated request builders percent-encode an id, but ``.`` and ``..``
+    stay dot segments, which a URL resolves: a request to such an id would reach another
+    endpoint, so it is refused like a broken field (in a listing: that item alone)."""
     memory_id = blob.id
     if type(memory_id) is not str or not memory_id:
         received = "an empty string" if memory_id == "" else json_type(memory_id)
         if isinstance(memory_id, Unset):
             received = "missing"
         raise ResponseShapeError(field="id", expected="a non-empty string", received=received)
+    if memory_id in DOT_SEGMENTS:
+        raise ResponseShapeError(
+            field="id", expected="an id a request path can carry", received="a dot segment"
+        )
     return memory_id
 
 

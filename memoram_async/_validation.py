@@ -34,7 +34,8 @@ from ._secret import Secret, conceal, type_name
 # Compiled once: ids and keys are checked on every call.
 _SPACE: Final = re.compile(r"\s")
 _SLASH_OR_SPACE: Final = re.compile(r"[\s/]")
-_DOT_SEGMENTS: Final = frozenset({".", ".."})
+# Path segments a URL resolves (RFC 3986, 5.2.4): no id may be one, whoever sent it.
+DOT_SEGMENTS: Final = frozenset({".", ".."})
 
 
 def _type_name(value: object) -> str:
@@ -95,7 +96,7 @@ def check_id(value: object, name: str) -> str:
         raise ValidationError(f"{name} is too long ({len(value)} characters, at most 255)")
     if not value.isprintable() or _SLASH_OR_SPACE.search(value):
         raise ValidationError(f"{name} must not contain '/', whitespace or control characters")
-    if value in _DOT_SEGMENTS:
+    if value in DOT_SEGMENTS:
         # A URL would resolve them: delete_memory("..") must never reach another endpoint.
         raise ValidationError(f"{name} must not be '.' or '..'")
     return value

@@ -814,6 +814,7 @@ UNREADABLE_ITEMS: Final = {
         "memoryBlobs[0].content",
         "missing",
     ),
+    "id '..'": (set_field(("memoryBlobs", 0, "id"), ".."), "memoryBlobs[0].id", "a dot segment"),
 }
 
 

@@ -413,3 +413,30 @@ async def test_an_unreadable_listed_item_hides_no_other(strict: bool, broken: st
     assert iterator.failed_ids == (ids[1] if keeps_id else "?",)
     if raised is not None:
         assert raised.field == field
+
+
+@pytest.mark.parametrize("dot", [".", ".."])
+async def test_a_listed_dot_segment_id_is_skipped_and_stops_a_rotation_unsent(dot: str) -> None:
+    """A server that lists a memory with id '..': the listing skips it into failures, and a key
+    rotation stops with the error before any request to that id (a request to '..' would reach
+    /memory-blobs itself, or another endpoint)."""
+    fake = FakeAPI()
+    good = fake.add_memory(KEYRING.encrypt("kept", USER_ID))
+    listed = [fake.memories[good], {**fake.memories[good], "id": dot}]
+    page = httpx.Response(200, json={"memoryBlobs": listed, "next_cursor": None})
+    fake.fail("GET", "/memory-blobs", page, page)
+    merged = credentials().rotated_to(credentials(encryption_key=NEW_KEY, key_version=2))
+    async with fake.client() as client:
+        iterator = client.user(credentials()).list_memories(strict=False)
+        assert [memory.id async for memory in iterator] == [good]
+        [failure] = iterator.failures
+        assert isinstance(failure, APIResponseValidationError)
+        assert (failure.field, failure.received) == ("memoryBlobs[1].id", "a dot segment")
+        with pytest.raises(APIResponseValidationError, match="dot segment"):
+            await client.user(merged).reencrypt_memories()
+    paths = [request.url.path for request in fake.requests]
+    assert not any(
+        path.rstrip("/").endswith(("/memory-blobs/.", "/memory-blobs/..")) for path in paths
+    )
+    assert [request.method for request in fake.requests if request.method == "PATCH"] == []
+    assert envelope_key_version(fake.memories[good]["content"]) == 1
