@@ -29,7 +29,6 @@ import httpx
 from ._auth import parse_http_date
 from ._body import BodyTooLarge, parse_json
 from ._classify import Verdict, classify, was_processed
-from ._constants import DEFAULT_MAX_RESPONSE_BYTES
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -54,6 +53,7 @@ from ._translate import (
 )
 
 if TYPE_CHECKING:
+    from ._options import Options
     from ._session import Session
 
 T = TypeVar("T")
@@ -145,11 +145,7 @@ class Call(Generic[T]):
         session: Session,
         op: Operation[Any],
         spec: RequestSpec,
-        *,
-        max_retries: int,
-        timeout: httpx.Timeout | None,
-        total_timeout: float,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        options: Options,
     ) -> None:
         self._session = session
         self.op = op
@@ -157,15 +153,16 @@ class Call(Generic[T]):
         # Shown in messages and log lines only; a server-sent id in it is escaped there (the
         # bound leaves room for any path with a 255-character id).
         self.path: str = printable(spec["url"], 512)
-        self.max_retries = max_retries
+        self.max_retries = options.max_retries
+        timeout = options.timeout
         self._timeout = session.connection.default_timeout if timeout is None else timeout
         if timeout is None:
             self._phases, self._attempt_limit = session.timeout, session.attempt_limit
         else:
             self._phases, self._attempt_limit = timeout, attempt_seconds(timeout)
-        self.total = total_timeout
-        self._max_bytes = max_response_bytes
-        self._deadline = session.clock() + total_timeout
+        self.total = options.total_timeout
+        self._max_bytes = options.max_response_bytes
+        self._deadline = session.clock() + self.total
         self.safe = not op.create or session.idempotent_creates
         self.delete = op.method == "DELETE"
         self.retries = 0

@@ -126,15 +126,7 @@ class Session:
         """Run one operation whose success answer ``read_answer`` reads itself: a listing
         that reads its items one by one (each with the generated model), so that one broken
         item hides no other. Otherwise as :meth:`call`."""
-        call: Call[T] = Call(
-            self,
-            op,
-            spec,
-            max_retries=options.max_retries,
-            timeout=options.timeout,
-            total_timeout=options.total_timeout,
-            max_response_bytes=options.max_response_bytes,
-        )
+        call: Call[T] = Call(self, op, spec, options)
         return call.run(read_answer)
 
     async def aclose(self) -> None:
@@ -167,13 +159,7 @@ class Session:
             api_key=self._api_key.reveal_redacted(), expires_in=TOKEN_REQUESTED_LIFETIME
         )
         call: Call[TokenGrant] = Call(
-            self,
-            CREATE_TOKEN,
-            create_token._get_kwargs(body=body),
-            max_retries=self.token_options.max_retries,
-            timeout=self.token_options.timeout,
-            total_timeout=self.token_options.total_timeout,
-            max_response_bytes=self.token_options.max_response_bytes,
+            self, CREATE_TOKEN, create_token._get_kwargs(body=body), self.token_options
         )
         # The grant's lifetime is read on the server's clock: the Date header of its answer.
         return await call.run(

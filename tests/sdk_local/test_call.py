@@ -48,6 +48,22 @@ async def create(client: MemoramClient) -> None:
     await client.user(fake_credentials()).create_memory("Likes tea")
 
 
+async def timed_create(
+    seam: str, base_url: str, error: type[BaseException], **options: Any
+) -> tuple[float, BaseException]:
+    """One create through ``seam`` that must raise ``error``: the seconds it took, and the error."""
+    client, theirs = client_for(seam, base_url, **options)
+    started = time.monotonic()
+    try:
+        with pytest.raises(error) as info:
+            await create(client)
+        return time.monotonic() - started, info.value
+    finally:
+        await client.aclose()
+        if theirs is not None:
+            await theirs.aclose()
+
+
 @pytest.mark.parametrize("seam", SEAMS)
 def test_a_trickling_body_ends_at_the_per_attempt_timeout(seam: str) -> None:
     """timeout=2 bounds the whole attempt: a body sent one byte every 0.5 s ends in about 2 s,
@@ -56,17 +72,11 @@ def test_a_trickling_body_ends_at_the_per_attempt_timeout(seam: str) -> None:
     async def scenario() -> None:
         async with WireServer() as server:
             server.mode = "trickle"
-            client, theirs = client_for(seam, server.base_url, timeout=2)
-            started = time.monotonic()
-            with pytest.raises(APITimeoutError) as info:
-                await create(client)
-            elapsed = time.monotonic() - started
-            await client.aclose()
-            if theirs is not None:
-                await theirs.aclose()
+            elapsed, error = await timed_create(seam, server.base_url, APITimeoutError, timeout=2)
         assert 1.5 <= elapsed < 4.0, elapsed
-        assert "timeout of 2 s per attempt" in str(info.value)
-        assert info.value.outcome_unknown is True
+        assert "timeout of 2 s per attempt" in str(error)
+        assert isinstance(error, APITimeoutError)
+        assert error.outcome_unknown is True
 
     run_in_thread(scenario, 20.0)
 
@@ -86,20 +96,19 @@ def test_a_retry_after_beyond_the_total_budget_raises_at_once(
             server.mode, server.status = "status", status
             server.headers = {"Retry-After": "30"}
             # Creates are retried on a 503 only with idempotent_creates (a 429 always).
-            client, theirs = client_for(
-                seam, server.base_url, total_timeout=5, max_retries=2, idempotent_creates=True
+            elapsed, raised = await timed_create(
+                seam,
+                server.base_url,
+                error,
+                total_timeout=5,
+                max_retries=2,
+                idempotent_creates=True,
             )
-            started = time.monotonic()
-            with pytest.raises(error) as info:
-                await create(client)
-            elapsed = time.monotonic() - started
-            await client.aclose()
-            if theirs is not None:
-                await theirs.aclose()
         assert elapsed < 2.0, elapsed
-        assert getattr(info.value, "retry_after", None) == 30
-        assert "total_timeout of 5 s" in str(info.value)
-        assert info.value.outcome_unknown is unknown
+        assert getattr(raised, "retry_after", None) == 30
+        assert "total_timeout of 5 s" in str(raised)
+        assert isinstance(raised, MemoramError)
+        assert raised.outcome_unknown is unknown
         assert len(server.received) == 1
 
     run_in_thread(scenario, 20.0)
@@ -112,16 +121,13 @@ def test_the_total_budget_bounds_the_call_and_is_named(seam: str) -> None:
     async def scenario() -> None:
         async with WireServer() as server:
             server.mode = "hold"
-            client, theirs = client_for(seam, server.base_url, timeout=10, total_timeout=1)
-            started = time.monotonic()
-            with pytest.raises(APITimeoutError, match="total_timeout of 1 s") as info:
-                await create(client)
-            elapsed = time.monotonic() - started
-            await client.aclose()
-            if theirs is not None:
-                await theirs.aclose()
+            elapsed, error = await timed_create(
+                seam, server.base_url, APITimeoutError, timeout=10, total_timeout=1
+            )
         assert 0.8 <= elapsed < 3.0, elapsed
-        assert info.value.outcome_unknown is True
+        assert "total_timeout of 1 s" in str(error)
+        assert isinstance(error, APITimeoutError)
+        assert error.outcome_unknown is True
 
     run_in_thread(scenario, 20.0)
 
@@ -131,8 +137,11 @@ def test_the_total_budget_bounds_the_call_and_is_named(seam: str) -> None:
 Exit = Callable[[WireServer, str], Awaitable[BaseException]]
 
 
-async def _one_create(server: WireServer, seam: str, **options: Any) -> BaseException:
-    client, theirs = client_for(seam, server.base_url, **options)
+async def _one_create(
+    server: WireServer, seam: str, *, base_url: str | None = None, **options: Any
+) -> BaseException:
+    """What one create through ``seam`` raised (to ``server``, unless ``base_url`` is given)."""
+    client, theirs = client_for(seam, base_url or server.base_url, **options)
     try:
         await create(client)
     except BaseException as exc:
@@ -155,16 +164,7 @@ async def status_500(server: WireServer, seam: str) -> BaseException:
 
 
 async def refused(server: WireServer, seam: str) -> BaseException:
-    client, theirs = client_for(seam, "http://127.0.0.1:9/api/v1")
-    try:
-        await create(client)
-    except BaseException as exc:
-        return exc
-    finally:
-        await client.aclose()
-        if theirs is not None:
-            await theirs.aclose()
-    raise AssertionError("the create succeeded")
+    return await _one_create(server, seam, base_url="http://127.0.0.1:9/api/v1")
 
 
 async def lost_answer(server: WireServer, seam: str) -> BaseException:

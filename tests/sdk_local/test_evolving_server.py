@@ -34,7 +34,6 @@ from memoram_async import (
     Credentials,
     InternalServerError,
     MemoramClient,
-    MemoryIterator,
     ResponseTooLargeError,
     UnknownAccessStatusError,
 )
@@ -42,6 +41,7 @@ from memoram_async._pagination import STALE_PAGE_LIMIT
 from memoram_local import LocalServer
 from tests.support.deadline import run_in_thread
 from tests.support.fake_api import instant
+from tests.support.listing import drain
 
 MEMORY_KEY: Final = "memory-key-evolving"
 CONTENT: Final = "Prefers window seats"
@@ -691,17 +691,6 @@ def repeat_last_item_on_next_page() -> Rewrite:
         blobs[:0] = carried
 
     return rewrite
-
-
-async def drain(listing: MemoryIterator) -> tuple[list[str], Exception | None]:
-    """The ids a listing yields, and the error that ended it (None when it just ended)."""
-    ids: list[str] = []
-    try:
-        async for memory in listing:
-            ids.append(memory.id)
-    except Exception as exc:
-        return ids, exc
-    return ids, None
 
 
 def first_time_only(rewrite: Rewrite) -> Rewrite:

@@ -19,6 +19,7 @@ from memoram_async._pagination import (
     Page,
 )
 from memoram_async._shapes import ResponseShapeError
+from tests.support.listing import drain
 
 USER = uuid.UUID("123e4567-e89b-12d3-a456-426614174000")
 # Every loop in these tests ends well before this many pages.
@@ -66,17 +67,6 @@ class Pages:
 def page(items: Sequence[Item], cursor: str | None) -> Page:
     """One page."""
     return list(items), cursor
-
-
-async def drain(iterator: MemoryIterator) -> tuple[list[str], BaseException | None]:
-    """The ids yielded, and the error that ended the iteration (None when it just ended)."""
-    ids: list[str] = []
-    try:
-        async for found in iterator:
-            ids.append(found.id)
-    except Exception as exc:
-        return ids, exc
-    return ids, None
 
 
 async def test_pages_are_followed_to_the_last() -> None:
